@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file codec.hpp
+ * @brief Strict base64 and base64url (RFC 4648 section 4, section 5) and lower-case hex (RFC 4648 section 8).
+ *
+ * Decoders are strict: the exact alphabet, canonical padding (or none, for base64url where
+ * asked), zero pad bits, no whitespace. Errors carry the byte offset of the first bad byte.
+ */
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "result.hpp"
+
+namespace authwire {
+inline namespace v1 {
+
+namespace detail {
+constexpr char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// 0..63 for alphabet bytes, 0xFF otherwise.
+constexpr std::array<std::uint8_t, 256> make_b64_table(const char* alphabet) {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (std::uint8_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i;
+  return t;
+}
+inline constexpr auto b64_std_table = make_b64_table(b64_std);
+inline constexpr auto b64_url_table = make_b64_table(b64_url);
+
+inline void base64_encode_with(std::string& out, std::string_view in, const char* alphabet, bool pad) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  std::size_t n = in.size(), i = 0;
+  out.reserve(out.size() + (n + 2) / 3 * 4);
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += alphabet[v & 63];
+  }
+  if (n - i == 1) {
+    const std::uint32_t v = std::uint32_t{p[i]} << 16;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    if (pad) out += "==";
+  } else if (n - i == 2) {
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    if (pad) out += '=';
+  }
+}
+
+// pad: 1 = required, 0 = forbidden, 2 = optional.
+inline result<void> base64_decode_with(std::string& out, std::string_view in,
+                                       const std::array<std::uint8_t, 256>& table, int pad) {
+  std::size_t n = in.size();
+  std::size_t data_len = n;
+  while (data_len > 0 && in[data_len - 1] == '=' && n - data_len < 2) --data_len;
+  const std::size_t pads = n - data_len;
+  if (pads > 0 && pad == 0) return {errc::bad_base64, data_len};
+  const std::size_t rem = data_len % 4;
+  if (rem == 1) return {errc::bad_base64, n == data_len ? n : data_len};
+  if (pad == 1 || pads > 0) {
+    // Padding, when present, must complete the last quantum exactly.
+    if ((data_len + pads) % 4 != 0) return {errc::bad_base64, n};
+    if (rem == 0 && pads != 0) return {errc::bad_base64, data_len};
+  }
+  out.reserve(out.size() + data_len / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  std::size_t i = 0;
+  for (; i < data_len; ++i) {
+    const std::uint8_t v = table[static_cast<unsigned char>(in[i])];
+    if (v == 0xFF) return {errc::bad_base64, i};
+    acc = (acc << 6) | v;
+    if ((i & 3) == 3) {
+      out += static_cast<char>((acc >> 16) & 0xFF);
+      out += static_cast<char>((acc >> 8) & 0xFF);
+      out += static_cast<char>(acc & 0xFF);
+      acc = 0;
+    }
+  }
+  if (rem == 2) {
+    if (acc & 0x0F) return {errc::bad_base64, data_len - 1};  // non-zero pad bits
+    out += static_cast<char>((acc >> 4) & 0xFF);
+  } else if (rem == 3) {
+    if (acc & 0x03) return {errc::bad_base64, data_len - 1};
+    out += static_cast<char>((acc >> 10) & 0xFF);
+    out += static_cast<char>((acc >> 2) & 0xFF);
+  }
+  return {};
+}
+}  // namespace detail
+
+/// base64 (RFC 4648 section 4) with padding, appended to `out`.
+inline void base64_encode(std::string& out, std::string_view in) {
+  detail::base64_encode_with(out, in, detail::b64_std, true);
+}
+/// base64 (RFC 4648 section 4) with padding.
+[[nodiscard]] inline std::string base64_encode(std::string_view in) {
+  std::string s;
+  base64_encode(s, in);
+  return s;
+}
+/// base64url (RFC 4648 section 5) without padding, as HOBA (RFC 7486 section 3) and JOSE use it.
+[[nodiscard]] inline std::string base64url_encode(std::string_view in, bool pad = false) {
+  std::string s;
+  detail::base64_encode_with(s, in, detail::b64_url, pad);
+  return s;
+}
+
+/**
+ * Strict base64 (RFC 4648 section 4): the standard alphabet, `=` padding to a multiple of four,
+ * zero pad bits, no whitespace. Appends the decoded bytes to `out`.
+ * @return errc::bad_base64 at the offset of the first offending byte.
+ */
+[[nodiscard]] inline result<void> base64_decode(std::string& out, std::string_view in) {
+  return detail::base64_decode_with(out, in, detail::b64_std_table, 1);
+}
+
+/// How base64url input may be padded.
+enum class padding : std::uint8_t { forbidden, required, optional };
+
+/// Strict base64url (RFC 4648 section 5). Appends the decoded bytes to `out`.
+[[nodiscard]] inline result<void> base64url_decode(std::string& out, std::string_view in,
+                                                   padding pad = padding::forbidden) {
+  const int p = pad == padding::forbidden ? 0 : pad == padding::required ? 1 : 2;
+  return detail::base64_decode_with(out, in, detail::b64_url_table, p);
+}
+
+/// Lower-case hex of `in`, appended to `out`.
+inline void hex_encode(std::string& out, std::string_view in) {
+  constexpr char digits[] = "0123456789abcdef";
+  out.reserve(out.size() + in.size() * 2);
+  for (unsigned char c : in) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+}
+[[nodiscard]] inline std::string hex_encode(std::string_view in) {
+  std::string s;
+  hex_encode(s, in);
+  return s;
+}
+
+/// The value of one hex digit (either case), or -1.
+constexpr int hex_value(char c) noexcept {
+  return (c >= '0' && c <= '9')   ? c - '0'
+         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+         : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                  : -1;
+}
+
+/**
+ * Decode hex digits (either case) into `out`, which must hold `in.size() / 2` bytes.
+ * @return errc::bad_hex at the first non-hex byte, or at the end for an odd length.
+ */
+[[nodiscard]] inline result<void> hex_decode(unsigned char* out, std::string_view in) noexcept {
+  if (in.size() % 2) return {errc::bad_hex, in.size()};
+  for (std::size_t i = 0; i < in.size(); i += 2) {
+    const int hi = hex_value(in[i]), lo = hex_value(in[i + 1]);
+    if (hi < 0) return {errc::bad_hex, i};
+    if (lo < 0) return {errc::bad_hex, i + 1};
+    out[i / 2] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return {};
+}
+
+}  // namespace v1
+}  // namespace authwire

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file grammar.hpp
+ * @brief The lexical rules of RFC 9110 section 5.6 and the auth-param lists of section 11, as views.
+ *
+ * @par Grammar (RFC 9110 section 5.6.2, section 5.6.4, section 11.2)
+ * @code
+ *   token         = 1*tchar
+ *   tchar         = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+ *                   "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+ *   quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+ *   qdtext        = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+ *   quoted-pair   = "\" ( HTAB / SP / VCHAR / obs-text )
+ *   token68       = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+ *   auth-param    = token BWS "=" BWS ( token / quoted-string )
+ *   challenge     = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+ *   credentials   = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+ * @endcode
+ *
+ * The grammar knows no scheme. Parsing never allocates for headers of up to
+ * `detail::inline_params` parameters; values are views into the caller's buffer and are
+ * unescaped only on request.
+ */
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "result.hpp"
+
+namespace authwire {
+inline namespace v1 {
+
+/**
+ * Limits applied while parsing, with safe defaults (Beast's parser limits, not macros).
+ * Each limit exceeded gives its own errc.
+ */
+struct parse_options {
+  std::size_t max_header_length = 16 * 1024;  ///< errc::header_too_long (all field lines together)
+  std::size_t max_parameters = 64;             ///< per challenge or credentials: errc::too_many_parameters
+  std::size_t max_value_length = 4096;         ///< per value or token68: errc::value_too_long
+  std::size_t max_challenges = 16;             ///< per header: errc::too_many_challenges
+};
+
+namespace detail {
+
+enum char_class : std::uint8_t {
+  cc_tchar = 1,     // RFC 9110 section 5.6.2
+  cc_token68 = 2,   // RFC 9110 section 11.2, without the trailing "="
+  cc_qdtext = 4,    // RFC 9110 section 5.6.4, HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+  cc_qpair = 8,     // what may follow "\": HTAB / SP / VCHAR / obs-text
+  cc_ctl = 16,      // %x00-1F / %x7F, HTAB excluded (it is OWS)
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t v = 0;
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    const bool digit = c >= '0' && c <= '9';
+    if (alpha || digit) v |= cc_tchar | cc_token68;
+    switch (c) {
+      case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
+      case '^': case '`': case '|':
+        v |= cc_tchar;
+        break;
+      case '+': case '-': case '.': case '_': case '~':
+        v |= cc_tchar | cc_token68;
+        break;
+      case '/':
+        v |= cc_token68;
+        break;
+      default: break;
+    }
+    if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || c >= 0x80)
+      v |= cc_qdtext;
+    if (c == '\t' || (c >= 0x20 && c <= 0x7E) || c >= 0x80) v |= cc_qpair;
+    if ((c < 0x20 && c != '\t') || c == 0x7F) v |= cc_ctl;
+    t[static_cast<std::size_t>(c)] = v;
+  }
+  return t;
+}
+inline constexpr auto char_table = make_char_table();
+
+constexpr bool has_class(char c, std::uint8_t cls) noexcept {
+  return (char_table[static_cast<unsigned char>(c)] & cls) != 0;
+}
+
+/// ASCII-only lower-casing; HTTP names are case-insensitive in ASCII only.
+constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+}  // namespace detail
+
+/// tchar (RFC 9110 section 5.6.2).
+constexpr bool is_tchar(char c) noexcept { return detail::has_class(c, detail::cc_tchar); }
+
+/// True when `s` is a non-empty token (RFC 9110 section 5.6.2).
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_tchar(c)) return false;
+  return true;
+}
+
+/// True when `s` is a token68 (RFC 9110 section 11.2): 1*( ALPHA / DIGIT / -._~+/ ) *"=".
+constexpr bool is_token68(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size() && detail::has_class(s[i], detail::cc_token68)) ++i;
+  if (i == 0) return false;
+  while (i < s.size() && s[i] == '=') ++i;
+  return i == s.size();
+}
+
+/// Case-insensitive ASCII comparison, as for scheme and parameter names (RFC 9110 section 11.1, section 11.2).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
+  return true;
+}
+
+/**
+ * Removes the quoted-pair escapes from the inside of a quoted-string (no surrounding quotes),
+ * appending the result to `out`.
+ */
+inline void unquote_to(std::string& out, std::string_view inner) {
+  out.reserve(out.size() + inner.size());
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    if (inner[i] == '\\' && i + 1 < inner.size()) ++i;
+    out += inner[i];
+  }
+}
+
+/**
+ * One auth-param: `token BWS "=" BWS ( token / quoted-string )` (RFC 9110 section 11.2).
+ * Views into the parsed input; valid while that buffer lives.
+ */
+struct auth_param_view {
+  std::string_view name;       ///< as written
+  std::string_view raw_value;  ///< a token, or the inside of the quoted-string with escapes kept
+  std::uint32_t name_offset = 0;   ///< byte offset of the name in the (joined) input
+  std::uint32_t value_offset = 0;  ///< byte offset of the value (its opening quote when quoted)
+  bool quoted = false;         ///< the value was a quoted-string
+  bool has_escapes = false;    ///< the quoted-string contains quoted-pairs
+
+  /// The value with quoted-pairs removed (a copy).
+  std::string value() const {
+    if (!has_escapes) return std::string(raw_value);
+    std::string s;
+    unquote_to(s, raw_value);
+    return s;
+  }
+  /// The value without copying, when it has no escapes; check `has_escapes` first.
+  std::string_view value_view() const noexcept { return raw_value; }
+  /// Case-insensitive name comparison.
+  bool is(std::string_view n) const noexcept { return iequals(name, n); }
+};
+
+namespace detail {
+
+inline constexpr std::size_t inline_params = 32;
+inline constexpr std::size_t inline_challenges = 8;
+
+/// A vector of trivially copyable T that keeps its first N elements inline (no allocation).
+template <class T, std::size_t N>
+class small_vector {
+  static_assert(std::is_trivially_copyable_v<T>, "small_vector holds trivially copyable types");
+
+ public:
+  small_vector() = default;
+  small_vector(const small_vector& o) { *this = o; }
+  small_vector& operator=(const small_vector& o) {
+    if (this == &o) return *this;
+    size_ = 0;
+    reserve(o.size_);
+    std::memcpy(static_cast<void*>(data()), o.data(), o.size_ * sizeof(T));
+    size_ = o.size_;
+    return *this;
+  }
+  small_vector(small_vector&& o) noexcept { *this = std::move(o); }
+  small_vector& operator=(small_vector&& o) noexcept {
+    if (this == &o) return *this;
+    if (o.heap_) {
+      heap_ = std::move(o.heap_);
+      cap_ = o.cap_;
+    } else {
+      heap_.reset();
+      cap_ = N;
+      std::memcpy(static_cast<void*>(inline_.data()), o.inline_.data(), o.size_ * sizeof(T));
+    }
+    size_ = o.size_;
+    o.size_ = 0;
+    o.cap_ = N;
+    return *this;
+  }
+
+  void push_back(const T& v) {
+    if (size_ == cap_) reserve(cap_ * 2);
+    data()[size_++] = v;
+  }
+  void reserve(std::size_t n) {
+    if (n <= cap_) return;
+    std::unique_ptr<T[]> h(new T[n]);
+    std::memcpy(static_cast<void*>(h.get()), data(), size_ * sizeof(T));
+    heap_ = std::move(h);
+    cap_ = n;
+  }
+  T* data() noexcept { return heap_ ? heap_.get() : inline_.data(); }
+  const T* data() const noexcept { return heap_ ? heap_.get() : inline_.data(); }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  T& operator[](std::size_t i) noexcept { return data()[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+  T& back() noexcept { return data()[size_ - 1]; }
+  const T* begin() const noexcept { return data(); }
+  const T* end() const noexcept { return data() + size_; }
+
+ private:
+  std::array<T, N> inline_{};
+  std::unique_ptr<T[]> heap_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = N;
+};
+
+}  // namespace detail
+
+/// A read-only range of auth-params, with lookup by name.
+class param_range {
+ public:
+  param_range() = default;
+  param_range(const auth_param_view* b, std::size_t n) noexcept : begin_(b), size_(n) {}
+  const auth_param_view* begin() const noexcept { return begin_; }
+  const auth_param_view* end() const noexcept { return begin_ + size_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const auth_param_view& operator[](std::size_t i) const noexcept { return begin_[i]; }
+  /// The parameter named `name` (case-insensitive), or nullptr. Names are unique per list.
+  const auth_param_view* find(std::string_view name) const noexcept {
+    for (const auto& p : *this)
+      if (p.is(name)) return &p;
+    return nullptr;
+  }
+
+ private:
+  const auth_param_view* begin_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/**
+ * One challenge or credentials value: `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
+ * Views into the parsed input and into the list that owns the parameters.
+ */
+struct challenge_view {
+  std::string_view scheme;          ///< as written; compare with `is()`
+  std::string_view token68;         ///< set when the value is a token68
+  param_range params;               ///< empty when token68 is set
+  std::uint32_t scheme_offset = 0;  ///< byte offset of the scheme in the (joined) input
+  bool has_token68 = false;
+
+  /// Case-insensitive scheme comparison (RFC 9110 section 11.1).
+  bool is(std::string_view s) const noexcept { return iequals(scheme, s); }
+  const auth_param_view* param(std::string_view name) const noexcept { return params.find(name); }
+};
+
+namespace detail {
+
+enum class list_mode : std::uint8_t { challenges, credentials, params };
+
+struct challenge_rec {
+  std::string_view scheme;
+  std::string_view token68;
+  std::uint32_t scheme_offset;
+  std::uint32_t first_param;
+  std::uint32_t param_count;
+  bool has_token68;
+};
+
+/// The output of one parse: challenges and the params they point into.
+struct parsed_list {
+  small_vector<challenge_rec, inline_challenges> challenges;
+  small_vector<auth_param_view, inline_params> params;
+
+  challenge_view view(std::size_t i) const noexcept {
+    const auto& r = challenges[i];
+    return {r.scheme, r.token68, param_range(params.data() + r.first_param, r.param_count), r.scheme_offset,
+            r.has_token68};
+  }
+};
+
+/// The tokenizer state that carries across field lines (a line break acts as ", ").
+class list_parser {
+ public:
+  list_parser(list_mode mode, const parse_options& opts, parsed_list& out) noexcept
+      : mode_(mode), opts_(opts), out_(out), state_(mode == list_mode::params ? open : none) {}
+
+  result<void> line(std::string_view s, std::size_t base) {
+    s_ = s;
+    base_ = base;
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (true) {
+      i = skip_ows(i);
+      if (i >= n) return {};
+      const char c = s[i];
+      if (c == ',') {
+        ++i;
+        continue;
+      }
+      if (has_class(c, cc_ctl)) return err(errc::control_character, i);
+      const std::size_t tok_begin = i;
+      i = scan_token(i);
+      if (i == tok_begin) return err(errc::expected_token, tok_begin);
+      const std::string_view tok = s.substr(tok_begin, i - tok_begin);
+      const std::size_t after_tok = i;
+      const bool sp_follows = i < n && s[i] == ' ';
+      i = skip_ows(i);
+      if (i < n && s[i] == '=') {
+        auto r = param_from_name(tok, tok_begin, i);
+        if (!r) return r.error();
+        i = *r;
+        continue;
+      }
+      if (mode_ == list_mode::params) return err(errc::expected_equals, i < n ? i : after_tok);
+      if (i >= n || s[i] == ',') {
+        auto r = start_challenge(tok, tok_begin);
+        if (!r) return r;
+        state_ = bare;
+        continue;
+      }
+      if (has_class(s[i], cc_ctl)) return err(errc::control_character, i);
+      if (!sp_follows) return err(errc::expected_space, after_tok);
+      auto r = start_challenge(tok, tok_begin);
+      if (!r) return r;
+      // token68, or the first element of #auth-param.
+      const std::size_t t_begin = i;
+      std::size_t j = i;
+      while (j < n && has_class(s[j], cc_token68)) ++j;
+      const bool any = j > t_begin;
+      while (any && j < n && s[j] == '=') ++j;
+      const std::size_t t_end = j;
+      j = skip_ows(j);
+      if (any && (j >= n || s[j] == ',')) {
+        if (t_end - t_begin > opts_.max_value_length) return err(errc::value_too_long, t_begin);
+        auto& rec = out_.challenges.back();
+        rec.token68 = s.substr(t_begin, t_end - t_begin);
+        rec.has_token68 = true;
+        state_ = t68;
+        i = j;
+        continue;
+      }
+      state_ = open;
+      if (s[i] == ',') continue;  // "Scheme , param=x": the list may begin with an empty element
+      const std::size_t name_begin = i;
+      i = scan_token(i);
+      if (i == name_begin) return err(has_class(s[i], cc_ctl) ? errc::control_character : errc::bad_character, i);
+      const std::string_view name = s.substr(name_begin, i - name_begin);
+      i = skip_ows(i);
+      if (i >= n || s[i] != '=') {
+        if (i < n && has_class(s[i], cc_ctl)) return err(errc::control_character, i);
+        return err(errc::expected_equals, i);
+      }
+      auto pr = param_from_name(name, name_begin, i);
+      if (!pr) return pr.error();
+      i = *pr;
+    }
+  }
+
+  result<void> finish(std::size_t total) {
+    if (mode_ != list_mode::params && out_.challenges.empty()) return err_abs(errc::empty_input, total);
+    return {};
+  }
+
+ private:
+  enum state_t : std::uint8_t { none, bare, open, t68 };
+
+  error err(errc e, std::size_t i) const noexcept { return {e, base_ + i}; }
+  static error err_abs(errc e, std::size_t off) noexcept { return {e, off}; }
+
+  std::size_t skip_ows(std::size_t i) const noexcept {
+    while (i < s_.size() && (s_[i] == ' ' || s_[i] == '\t')) ++i;
+    return i;
+  }
+  std::size_t scan_token(std::size_t i) const noexcept {
+    while (i < s_.size() && has_class(s_[i], cc_tchar)) ++i;
+    return i;
+  }
+
+  result<void> start_challenge(std::string_view scheme, std::size_t at) {
+    if (mode_ == list_mode::credentials && !out_.challenges.empty())
+      return err(errc::more_than_one_credentials, at);
+    if (out_.challenges.size() >= opts_.max_challenges) return err(errc::too_many_challenges, at);
+    out_.challenges.push_back({scheme, {}, static_cast<std::uint32_t>(base_ + at),
+                               static_cast<std::uint32_t>(out_.params.size()), 0, false});
+    return {};
+  }
+
+  // `name` at name_at, '=' at eq. Parses the value; returns the index after the element.
+  result<std::size_t, errc> param_from_name(std::string_view name, std::size_t name_at, std::size_t eq) {
+    const std::size_t n = s_.size();
+    switch (state_) {
+      case open: break;
+      case t68: return error{errc::token68_followed_by_more, base_ + name_at};
+      case none:
+      case bare: return error{errc::parameter_without_challenge, base_ + name_at};
+    }
+    std::size_t i = skip_ows(eq + 1);
+    auth_param_view p;
+    p.name = name;
+    p.name_offset = static_cast<std::uint32_t>(base_ + name_at);
+    p.value_offset = static_cast<std::uint32_t>(base_ + i);
+    if (i >= n || s_[i] == ',') return error{errc::missing_value, base_ + i};
+    if (s_[i] == '"') {
+      const std::size_t open_q = i++;
+      const std::size_t v_begin = i;
+      bool esc = false;
+      while (true) {
+        if (i >= n) return error{errc::unterminated_quoted_string, base_ + open_q};
+        const char c = s_[i];
+        if (c == '"') break;
+        if (c == '\\') {
+          if (i + 1 >= n) return error{errc::unterminated_quoted_string, base_ + open_q};
+          if (!has_class(s_[i + 1], cc_qpair)) return error{errc::control_character, base_ + i + 1};
+          esc = true;
+          i += 2;
+          continue;
+        }
+        if (!has_class(c, cc_qdtext)) return error{errc::control_character, base_ + i};
+        ++i;
+      }
+      if (i - v_begin > opts_.max_value_length) return error{errc::value_too_long, base_ + open_q};
+      p.raw_value = s_.substr(v_begin, i - v_begin);
+      p.quoted = true;
+      p.has_escapes = esc;
+      ++i;
+    } else {
+      const std::size_t v_begin = i;
+      i = scan_token(i);
+      if (i == v_begin)
+        return error{has_class(s_[i], cc_ctl) ? errc::control_character : errc::bad_character, base_ + i};
+      if (i - v_begin > opts_.max_value_length) return error{errc::value_too_long, base_ + v_begin};
+      p.raw_value = s_.substr(v_begin, i - v_begin);
+    }
+    i = skip_ows(i);
+    if (i < n && s_[i] != ',')
+      return error{has_class(s_[i], cc_ctl) ? errc::control_character : errc::junk_after_value, base_ + i};
+    // Attach to the current challenge (or the plain list): count limit and uniqueness.
+    std::size_t first = 0, count = out_.params.size();
+    if (mode_ != list_mode::params) {
+      first = out_.challenges.back().first_param;
+      count = out_.challenges.back().param_count;
+    }
+    if (count >= opts_.max_parameters) return error{errc::too_many_parameters, base_ + name_at};
+    for (std::size_t k = first; k < first + count; ++k)
+      if (iequals(out_.params[k].name, name)) return error{errc::duplicate_parameter, base_ + name_at};
+    out_.params.push_back(p);
+    if (mode_ != list_mode::params) ++out_.challenges.back().param_count;
+    return i;
+  }
+
+  list_mode mode_;
+  const parse_options& opts_;
+  parsed_list& out_;
+  state_t state_;
+  std::string_view s_;
+  std::size_t base_ = 0;
+};
+
+/// Parses field lines [first, last) of string_views as one header (joined by ", ").
+template <class It>
+result<void> parse_lines(It first, It last, list_mode mode, const parse_options& opts, parsed_list& out) {
+  std::size_t total = 0;
+  bool any = false;
+  for (It it = first; it != last; ++it) {
+    total += (any ? 2 : 0) + std::string_view(*it).size();
+    any = true;
+  }
+  if (total > opts.max_header_length) return error{errc::header_too_long, opts.max_header_length};
+  list_parser p(mode, opts, out);
+  std::size_t base = 0;
+  any = false;
+  for (It it = first; it != last; ++it) {
+    if (any) base += 2;
+    any = true;
+    const std::string_view line(*it);
+    auto r = p.line(line, base);
+    if (!r) return r;
+    base += line.size();
+  }
+  return p.finish(total);
+}
+
+}  // namespace detail
+
+/// How a builder writes a parameter value.
+enum class quoting : std::uint8_t {
+  as_needed,  ///< a token bare, anything else as a quoted-string
+  always,     ///< always a quoted-string (e.g. `realm`, RFC 9110 section 11.5)
+  never,      ///< always a token (e.g. Digest `algorithm`, `nc`); errc::value_must_be_quoted otherwise
+};
+
+namespace detail {
+/// Appends `name=value` to `out` per `q`. Refuses CTLs (HTAB included) and non-token names.
+inline result<void> append_param(std::string& out, std::string_view name, std::string_view value, quoting q) {
+  if (!is_token(name)) return error{errc::bad_token, 0};
+  for (std::size_t i = 0; i < value.size(); ++i)
+    if (has_class(value[i], cc_ctl) || value[i] == '\t') return error{errc::bad_value, i};
+  const bool tok = is_token(value);
+  if (q == quoting::never && !tok) return error{errc::value_must_be_quoted, 0};
+  out.append(name);
+  out += '=';
+  if (q == quoting::never || (q == quoting::as_needed && tok)) {
+    out.append(value);
+    return {};
+  }
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return {};
+}
+
+/// Writes a comma-separated auth-param list after a prefix, each name at most once; keeps the
+/// first error. Shared by the challenge, credentials and Authentication-Info builders.
+class param_writer {
+ public:
+  std::string out;
+  error err{};
+  std::size_t count() const noexcept { return names_.size(); }
+  bool ok() const noexcept { return err.code == errc::ok; }
+  void fail(errc e, std::size_t off) noexcept {
+    if (ok()) err = {e, off};
+  }
+
+  /// Adds `name=value`, preceded by `first_sep` for the first parameter and ", " after it.
+  void add(std::string_view name, std::string_view value, quoting q, std::string_view first_sep) {
+    if (!ok()) return;
+    for (const auto& n : names_)
+      if (iequals(std::string_view(out).substr(n.at, n.len), name)) return fail(errc::duplicate_parameter, 0);
+    const std::size_t mark = out.size();
+    out += names_.empty() ? first_sep : std::string_view(", ");
+    const std::size_t at = out.size();
+    auto r = append_param(out, name, value, q);
+    if (!r) {
+      out.resize(mark);
+      return fail(r.code(), r.offset());
+    }
+    names_.push_back({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size())});
+  }
+
+ private:
+  struct name_span {
+    std::uint32_t at, len;
+  };
+  small_vector<name_span, 16> names_;
+};
+}  // namespace detail
+
+}  // namespace v1
+}  // namespace authwire
