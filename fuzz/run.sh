@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of the `fuzz` preset for SECONDS each (default 60), two at a
+# time, starting from the committed seed corpus. New inputs go to a scratch corpus under the
+# build directory; a crash leaves its reproducer there and fails the run. Add a reproducer to
+# fuzz/corpus/<name>/ so that the replay test (an ordinary CTest test) keeps it fixed.
+set -euo pipefail
+seconds=${1:-60}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/build/fuzz/fuzz
+work=$top/build/fuzz/work
+mkdir -p "$work"
+status=0
+pids=()
+names=()
+run_one() {
+  local exe=$1 short=${1##*/fuzz_}
+  local corpus=$work/$short
+  mkdir -p "$corpus" "$work/artifacts-$short"
+  local dict=()
+  [ -f "$top/fuzz/$short.dict" ] && dict=(-dict="$top/fuzz/$short.dict")
+  [ -f "$top/fuzz/grammar.dict" ] && [ ${#dict[@]} -eq 0 ] && dict=(-dict="$top/fuzz/grammar.dict")
+  "$exe" "$corpus" "$top/fuzz/corpus/$short" "${dict[@]}" -max_total_time="$seconds" -max_len=4096 \
+    -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/artifacts-$short/" -print_final_stats=1 \
+    >"$work/$short.log" 2>&1
+}
+for exe in "$bin"/fuzz_*; do
+  [ -x "$exe" ] || continue
+  run_one "$exe" &
+  pids+=($!)
+  names+=("${exe##*/}")
+  if [ ${#pids[@]} -ge 2 ]; then
+    if ! wait "${pids[0]}"; then echo "FUZZ FAILURE: ${names[0]} (see $work)"; status=1; fi
+    pids=("${pids[@]:1}"); names=("${names[@]:1}")
+  fi
+done
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then echo "FUZZ FAILURE: ${names[$i]} (see $work)"; status=1; fi
+done
+for log in "$work"/*.log; do
+  printf '%s: %s\n' "$(basename "$log" .log)" "$(grep -E 'stat::number_of_executed_units' "$log" | tail -1)"
+done
+exit $status
