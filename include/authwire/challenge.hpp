@@ -153,8 +153,11 @@ class challenge_builder {
     if (has_token68_ || w_.count() > 0) w_.fail(errc::token68_followed_by_more, 0);
     if (!w_.ok()) return *this;
     if (!is_token68(t)) {
+      // The offset of the first byte that breaks 1*tchar68 *"=" (t.size() for an empty token68).
       std::size_t i = 0;
       while (i < t.size() && detail::has_class(t[i], detail::cc_token68)) ++i;
+      if (i > 0)
+        while (i < t.size() && t[i] == '=') ++i;
       w_.fail(errc::bad_token68, i);
       return *this;
     }

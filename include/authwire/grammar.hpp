@@ -332,7 +332,11 @@ class list_parser {
       if (i >= n || s[i] == ',') {
         auto r = start_challenge(tok, tok_begin);
         if (!r) return r;
-        state_ = bare;
+        // "Scheme , p=v": after 1*SP the #auth-param list may begin with empty elements
+        // (RFC 9110 section 5.6.1.2), so the challenge stays open for parameters. Without the
+        // SP ("Scheme, p=v") the comma ends a parameter-less challenge. The same holds at the
+        // end of a field line, since the lines are read as if joined by ", ".
+        state_ = sp_follows ? open : bare;
         continue;
       }
       if (has_class(s[i], cc_ctl)) return err(errc::control_character, i);
@@ -357,7 +361,6 @@ class list_parser {
         continue;
       }
       state_ = open;
-      if (s[i] == ',') continue;  // "Scheme , param=x": the list may begin with an empty element
       const std::size_t name_begin = i;
       i = scan_token(i);
       if (i == name_begin) return err(has_class(s[i], cc_ctl) ? errc::control_character : errc::bad_character, i);
