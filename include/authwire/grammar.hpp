@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_set>
 
 #include "config.hpp"
 #include "error.hpp"
@@ -461,13 +462,39 @@ class list_parser {
       count = out_.challenges.back().param_count;
     }
     if (count >= opts_.max_parameters) return error{errc::too_many_parameters, base_ + name_at};
-    for (std::size_t k = first; k < first + count; ++k)
-      if (iequals(out_.params[k].name, name)) return error{errc::duplicate_parameter, base_ + name_at};
+    if (count < hashed_after) {
+      for (std::size_t k = first; k < first + count; ++k)
+        if (iequals(out_.params[k].name, name)) return error{errc::duplicate_parameter, base_ + name_at};
+    } else {
+      // Many parameters (only with raised limits): a case-insensitive hash set keeps the
+      // uniqueness check linear. It allocates, which ordinary headers never reach.
+      if (!names_ || names_first_ != first) {
+        names_ = std::make_unique<name_set>();
+        names_first_ = first;
+        for (std::size_t k = first; k < first + count; ++k) names_->insert(out_.params[k].name);
+      }
+      if (!names_->insert(name).second) return error{errc::duplicate_parameter, base_ + name_at};
+    }
     out_.params.push_back(p);
     if (mode_ != list_mode::params) ++out_.challenges.back().param_count;
     return i;
   }
 
+  struct ci_hash {
+    std::size_t operator()(std::string_view v) const noexcept {
+      std::size_t h = 14695981039346656037ull;
+      for (char c : v) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull;
+      return h;
+    }
+  };
+  struct ci_equal {
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return iequals(a, b); }
+  };
+  using name_set = std::unordered_set<std::string_view, ci_hash, ci_equal>;
+  static constexpr std::size_t hashed_after = 16;
+
+  std::unique_ptr<name_set> names_;
+  std::size_t names_first_ = 0;
   list_mode mode_;
   const parse_options& opts_;
   parsed_list& out_;
