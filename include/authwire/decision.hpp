@@ -188,6 +188,12 @@ class decision {
     headers_.push_back({std::move(name), std::move(value)});
     return *this;
   }
+  /// Marks the answer as a proxy's, so that an allowed request gets
+  /// `Proxy-Authentication-Info` (RFC 9110 section 11.7.3) instead of `Authentication-Info`.
+  decision& with_proxy(bool proxy = true) noexcept {
+    proxy_ = proxy;
+    return *this;
+  }
   decision& with_identity(std::string id) {
     identity_ = std::move(id);
     return *this;

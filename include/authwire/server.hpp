@@ -222,6 +222,7 @@ class authenticator {
   decision finish(const request_view& req, scheme_handler* h, verdict v) {
     if (v.kind == verdict_kind::allow) {
       decision d = decision::allow(std::move(v.identity), std::string(h->scheme()));
+      if (opts_.proxy) d.with_proxy();  // Proxy-Authentication-Info (RFC 9110 section 11.7.3)
       if (!v.authentication_info.empty()) d.with_authentication_info(std::move(v.authentication_info));
       for (auto& x : v.headers) d.with_header(std::move(x.name), std::move(x.value));
       return d;
