@@ -67,21 +67,30 @@ inline result<void> base64_decode_with(std::string& out, std::string_view in,
   std::size_t data_len = n;
   while (data_len > 0 && in[data_len - 1] == '=' && n - data_len < 2) --data_len;
   const std::size_t pads = n - data_len;
+  // Alphabet first, so that a stray byte (whitespace, '=' inside the data, the other alphabet's
+  // characters) is reported where it is, even when the length is also wrong.
+  for (std::size_t i = 0; i < data_len; ++i)
+    if (table[static_cast<unsigned char>(in[i])] == 0xFF) return {errc::bad_base64, i};
   if (pads > 0 && pad == 0) return {errc::bad_base64, data_len};
   const std::size_t rem = data_len % 4;
   if (rem == 1) return {errc::bad_base64, n == data_len ? n : data_len};
   if (pad == 1 || pads > 0) {
-    // Padding, when present, must complete the last quantum exactly.
-    if ((data_len + pads) % 4 != 0) return {errc::bad_base64, n};
+    // Padding, when present, must complete the last quantum exactly: none after a complete
+    // quantum (reported at the first '='), otherwise exactly 4 - rem (reported at the end).
     if (rem == 0 && pads != 0) return {errc::bad_base64, data_len};
+    if ((data_len + pads) % 4 != 0) return {errc::bad_base64, n};
+  }
+  // Non-zero pad bits in the last character (RFC 4648 section 3.5): checked before anything is
+  // appended, so that `out` is untouched on every error.
+  if (rem != 0) {
+    const std::uint8_t last = table[static_cast<unsigned char>(in[data_len - 1])];
+    if (last & (rem == 2 ? 0x0F : 0x03)) return {errc::bad_base64, data_len - 1};
   }
   out.reserve(out.size() + data_len / 4 * 3 + 2);
   std::uint32_t acc = 0;
   std::size_t i = 0;
   for (; i < data_len; ++i) {
-    const std::uint8_t v = table[static_cast<unsigned char>(in[i])];
-    if (v == 0xFF) return {errc::bad_base64, i};
-    acc = (acc << 6) | v;
+    acc = (acc << 6) | table[static_cast<unsigned char>(in[i])];
     if ((i & 3) == 3) {
       out += static_cast<char>((acc >> 16) & 0xFF);
       out += static_cast<char>((acc >> 8) & 0xFF);
@@ -90,10 +99,8 @@ inline result<void> base64_decode_with(std::string& out, std::string_view in,
     }
   }
   if (rem == 2) {
-    if (acc & 0x0F) return {errc::bad_base64, data_len - 1};  // non-zero pad bits
     out += static_cast<char>((acc >> 4) & 0xFF);
   } else if (rem == 3) {
-    if (acc & 0x03) return {errc::bad_base64, data_len - 1};
     out += static_cast<char>((acc >> 10) & 0xFF);
     out += static_cast<char>((acc >> 2) & 0xFF);
   }
