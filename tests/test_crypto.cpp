@@ -1,0 +1,230 @@
+#include <authwire/crypto.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <unistd.h>
+
+using namespace std::literals;
+using authwire::hash_algorithm;
+
+namespace {
+
+std::string hex_of(const authwire::digest_bytes& d) { return d.hex(); }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+void write_file(const std::string& path, std::string_view data) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+/// A temporary directory with keys made by the `openssl` command.
+struct key_dir {
+  std::string path;
+  key_dir() {
+    char tmpl[] = "/tmp/authwire_crypto_XXXXXX";
+    const char* p = mkdtemp(tmpl);
+    REQUIRE(p != nullptr);
+    path = p;
+  }
+  ~key_dir() {
+    const std::string cmd = "rm -rf '" + path + "'";
+    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", path.c_str());
+  }
+  int run(const std::string& cmd) const {
+    const std::string full = "cd '" + path + "' && " + cmd + " >/dev/null 2>&1";
+    return std::system(full.c_str());
+  }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+}  // namespace
+
+TEST_CASE("crypto: known-answer hashes of \"abc\" and \"\"", "[crypto][hash]") {
+  CHECK(hex_of(authwire::hash(hash_algorithm::md5, "abc")) == "900150983cd24fb0d6963f7d28e17f72");
+  CHECK(hex_of(authwire::hash(hash_algorithm::sha1, "abc")) == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(hex_of(authwire::hash(hash_algorithm::sha256, "abc")) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // FIPS 180-4 SHA-512/256 (not SHA-512 truncated).
+  CHECK(hex_of(authwire::hash(hash_algorithm::sha512_256, "abc")) ==
+        "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23");
+  CHECK(hex_of(authwire::hash(hash_algorithm::sha512, "abc")) ==
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+        "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  CHECK(hex_of(authwire::hash(hash_algorithm::md5, "")) == "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK(hex_of(authwire::hash(hash_algorithm::sha256, "")) ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // RFC 2617 section 3.5: HA1 = MD5("Mufasa:testrealm@host.com:Circle Of Life").
+  CHECK(hex_of(authwire::hash(hash_algorithm::md5, "Mufasa:testrealm@host.com:Circle Of Life")) ==
+        "939e7578ed9e3c518a452acee763bce9");
+  for (auto a : {hash_algorithm::md5, hash_algorithm::sha1, hash_algorithm::sha256, hash_algorithm::sha512_256,
+                 hash_algorithm::sha512}) {
+    const auto d = authwire::hash(a, "x");
+    CHECK(d.size == authwire::digest_size(a));
+    CHECK(d.view().size() == d.size);
+    const authwire::hex_digest h(d);
+    CHECK(h.view() == d.hex());
+    CHECK(h.view().size() == 2 * d.size);
+  }
+  static_assert(authwire::digest_size(hash_algorithm::sha512_256) == 32, "constexpr");
+}
+
+TEST_CASE("crypto: hasher is incremental and reusable", "[crypto][hash]") {
+  authwire::hasher h(hash_algorithm::sha256);
+  h.update("a").update("").update("bc");
+  CHECK(h.final().hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  h.init(hash_algorithm::md5).update("ab").update("c");
+  CHECK(h.final().hex() == "900150983cd24fb0d6963f7d28e17f72");
+  // A million 'a' (FIPS 180 long message), in chunks.
+  h.init(hash_algorithm::sha256);
+  const std::string chunk(1000, 'a');
+  for (int i = 0; i < 1000; ++i) h.update(chunk);
+  CHECK(h.final().hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  authwire::hasher moved = std::move(h);
+  moved.init(hash_algorithm::sha1).update("abc");
+  CHECK(moved.final().hex() == "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+TEST_CASE("crypto: HMAC-SHA256 RFC 4231 test cases 1 and 2", "[crypto][hmac][rfc4231]") {
+  const std::string key1(20, '\x0b');
+  CHECK(authwire::hmac_sha256(key1, "Hi There").hex() ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  CHECK(authwire::hmac_sha256("Jefe", "what do ya want for nothing?").hex() ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The same through the keyed context, and SHA-512 (RFC 4231 test case 2).
+  authwire::hmac m(hash_algorithm::sha512, "Jefe");
+  CHECK(m.update("what do ya want ").update("for nothing?").final().hex() ==
+        "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+        "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+  // RFC 4231 test case 6: a key longer than the block size.
+  const std::string key6(131, '\xaa');
+  CHECK(authwire::hmac_sha256(key6, "Test Using Larger Than Block-Size Key - Hash Key First").hex() ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // An empty key is valid HMAC.
+  CHECK(authwire::hmac_sha256("", "").hex() == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST_CASE("crypto: hmac reset reuses the key; copies are independent", "[crypto][hmac]") {
+  authwire::hmac m(hash_algorithm::sha256, "Jefe");
+  const std::string want = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  CHECK(m.update("what do ya want for nothing?").final().hex() == want);
+  for (int i = 0; i < 3; ++i) {
+    m.reset();
+    CHECK(m.update("what do ya want for nothing?").final().hex() == want);
+  }
+  // reset discards a half-fed message.
+  m.reset().update("garbage");
+  m.reset();
+  CHECK(m.update("what do ya want for nothing?").final().hex() == want);
+  // A copy taken mid-message continues independently.
+  m.reset().update("what do ya ");
+  authwire::hmac copy = m;
+  m.update("want for nothing?");
+  copy.update("want for nothing?");
+  CHECK(m.final().hex() == want);
+  CHECK(copy.final().hex() == want);
+  // init with another key and digest.
+  m.init(hash_algorithm::sha256, std::string(20, '\x0b')).update("Hi There");
+  CHECK(m.final().hex() == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  authwire::hmac assigned;
+  assigned = copy;
+  assigned.reset().update("what do ya want for nothing?");
+  CHECK(assigned.final().hex() == want);
+  // The thread-local one-shot works from other threads.
+  std::string other;
+  std::thread t([&] { other = authwire::hmac_sha256("Jefe", "what do ya want for nothing?").hex(); });
+  t.join();
+  CHECK(other == want);
+}
+
+TEST_CASE("crypto: constant_time_equal", "[crypto]") {
+  CHECK(authwire::constant_time_equal("", ""));
+  CHECK(authwire::constant_time_equal("abc", "abc"));
+  CHECK_FALSE(authwire::constant_time_equal("abc", "abd"));
+  CHECK_FALSE(authwire::constant_time_equal("abc", "ab"));
+  CHECK_FALSE(authwire::constant_time_equal("", "a"));
+  CHECK_FALSE(authwire::constant_time_equal("a\0b"sv, "a\0c"sv));
+  CHECK(authwire::constant_time_equal("a\0b"sv, "a\0b"sv));
+  CHECK_FALSE(authwire::constant_time_equal("xbc", "abc"));  // first byte differs
+}
+
+TEST_CASE("crypto: random bytes", "[crypto][random]") {
+  unsigned char a[32] = {}, b[32] = {};
+  authwire::random_bytes(a, sizeof a);
+  authwire::system_random()(b, sizeof b);
+  // 2^-256 chance of a false failure.
+  CHECK_FALSE(authwire::constant_time_equal(std::string_view(reinterpret_cast<char*>(a), 32),
+                                            std::string_view(reinterpret_cast<char*>(b), 32)));
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    unsigned char c[16];
+    authwire::random_bytes(c, sizeof c);
+    seen.emplace(reinterpret_cast<char*>(c), sizeof c);
+  }
+  CHECK(seen.size() == 100);
+  authwire::random_bytes(a, 0);  // no-op
+}
+
+TEST_CASE("crypto: RSA and EC sign/verify round trips with keys from the openssl command", "[crypto][pkey]") {
+  key_dir d;
+  REQUIRE(d.run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.pem") == 0);
+  REQUIRE(d.run("openssl pkey -in rsa.pem -pubout -out rsa.pub") == 0);
+  REQUIRE(d.run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem") == 0);
+  REQUIRE(d.run("openssl pkey -in ec.pem -pubout -out ec.pub") == 0);
+  const std::string data = "the data to sign\n";
+  write_file(d.file("data"), data);
+
+  for (std::string kind : {"rsa", "ec"}) {
+    INFO(kind);
+    const std::string priv_pem = read_file(d.file(kind + ".pem"));
+    const std::string pub_pem = read_file(d.file(kind + ".pub"));
+    auto priv = authwire::private_key::from_pem(priv_pem);
+    auto pub = authwire::public_key::from_pem(pub_pem);
+    REQUIRE(priv);
+    REQUIRE(pub);
+    CHECK(static_cast<bool>(*pub));
+    for (auto a : {hash_algorithm::sha256, hash_algorithm::sha512}) {
+      const std::string sig = priv->sign(a, data);
+      REQUIRE_FALSE(sig.empty());
+      CHECK(authwire::verify_signature(*pub, a, data, sig));
+      // Any change to the data or the signature, or another digest, fails.
+      CHECK_FALSE(authwire::verify_signature(*pub, a, data + "x", sig));
+      std::string bad = sig;
+      bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 1);
+      CHECK_FALSE(authwire::verify_signature(*pub, a, data, bad));
+      CHECK_FALSE(authwire::verify_signature(*pub, a, data, ""));
+      CHECK_FALSE(authwire::verify_signature(
+          *pub, a == hash_algorithm::sha256 ? hash_algorithm::sha512 : hash_algorithm::sha256, data, sig));
+    }
+    // Interoperability with the openssl command, both ways.
+    const std::string sig = priv->sign(hash_algorithm::sha256, data);
+    write_file(d.file(kind + ".ours.sig"), sig);
+    CHECK(d.run("openssl dgst -sha256 -verify " + kind + ".pub -signature " + kind + ".ours.sig data") == 0);
+    REQUIRE(d.run("openssl dgst -sha256 -sign " + kind + ".pem -out " + kind + ".theirs.sig data") == 0);
+    CHECK(authwire::verify_signature(*pub, hash_algorithm::sha256, data, read_file(d.file(kind + ".theirs.sig"))));
+    // Loading: a private key is not a public key, garbage is nothing.
+    CHECK_FALSE(authwire::public_key::from_pem(priv_pem));
+    CHECK_FALSE(authwire::private_key::from_pem(pub_pem));
+  }
+  // A signature by one key does not verify under the other.
+  auto rsa = authwire::private_key::from_pem(read_file(d.file("rsa.pem")));
+  auto ec_pub = authwire::public_key::from_pem(read_file(d.file("ec.pub")));
+  CHECK_FALSE(authwire::verify_signature(*ec_pub, hash_algorithm::sha256, data, rsa->sign(hash_algorithm::sha256, data)));
+  CHECK_FALSE(authwire::public_key::from_pem("not a key"));
+  CHECK_FALSE(authwire::public_key::from_pem(""));
+  CHECK_FALSE(authwire::private_key::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
+  // An empty public_key verifies nothing.
+  CHECK_FALSE(authwire::verify_signature(authwire::public_key(), hash_algorithm::sha256, data, "sig"));
+}
