@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: MIT
+// Tests of the Mutual scheme (RFC 8120) and its KAM3 algorithms (RFC 8121).
+//
+// The RFCs give no numeric test vectors. The cross-check values in tests/data/mutual/
+// kam3_vectors.json come from tests/data/mutual/gen_kam3_vectors.py, an independent
+// implementation in Python (its own big-integer and affine EC arithmetic, hashlib's PBKDF2 and
+// SHA-2): the library (OpenSSL BN / EC_POINT) must produce exactly the same octets. Both follow
+// the same reading of RFC 8121, so they check the arithmetic and encodings, not the reading.
+#include <authwire/schemes/mutual.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <authwire/server.hpp>
+
+using namespace authwire;
+namespace mu = authwire::mutual;
+
+namespace {
+
+// Deterministic random bytes (a counter through SHA-256) so that runs are exact.
+random_fn counter_random(std::string seed) {
+  auto n = std::make_shared<std::uint64_t>(0);
+  return [seed, n](unsigned char* p, std::size_t len) {
+    std::size_t done = 0;
+    while (done < len) {
+      const auto d = hash(hash_algorithm::sha256, seed + std::to_string((*n)++));
+      for (std::size_t i = 0; i < d.size && done < len; ++i) p[done++] = d.data[i];
+    }
+  };
+}
+
+std::string unhex(std::string_view h) {
+  std::string out(h.size() / 2, '\0');
+  REQUIRE(hex_decode(reinterpret_cast<unsigned char*>(out.data()), h));
+  return out;
+}
+
+struct fake_request {
+  std::vector<header_view> headers;
+  std::string auth;
+  request_view view(std::string_view host = "www.example.com") {
+    headers.clear();
+    headers.push_back({"Host", host});
+    if (!auth.empty()) headers.push_back({"Authorization", auth});
+    request_view r;
+    r.method = "GET";
+    r.target = "/private";
+    r.headers = headers.data();
+    r.header_count = headers.size();
+    return r;
+  }
+};
+
+struct fixture {
+  std::int64_t now = 1700000000;
+  std::shared_ptr<memory_store> store = std::make_shared<memory_store>();
+  std::map<std::string, std::string> accounts{{"alice", "correct horse"}, {"bob", "battery staple"}};
+  std::shared_ptr<mu::handler> server;
+  fake_request req;
+
+  explicit fixture(mu::algorithm a, mu::server_options o = {}) {
+    o.realm = "example realm";
+    o.algorithms = {a};
+    o.clock = [this] { return now; };
+    o.random = counter_random("server");
+    server = std::make_shared<mu::handler>(
+        o,
+        [this](std::string_view u, std::string_view) -> std::optional<std::string> {
+          auto it = accounts.find(std::string(u));
+          if (it == accounts.end()) return std::nullopt;
+          return it->second;
+        },
+        store);
+  }
+
+  verdict send(const std::string& authorization) {
+    req.auth = authorization;
+    return server->verify(req.view(), authorization);
+  }
+  std::string init_challenge() {
+    std::vector<std::string> out;
+    req.auth.clear();
+    server->challenges(req.view(), out);
+    REQUIRE(!out.empty());
+    return join_challenges(out.data(), out.data() + out.size());
+  }
+};
+
+mu::client_options client_opts(std::string user, std::string password) {
+  mu::client_options c;
+  c.user = std::move(user);
+  c.password = std::move(password);
+  c.validation_host = "http://www.example.com:80";
+  c.host = "www.example.com";
+  c.random = counter_random("client");
+  return c;
+}
+
+// Runs the handshake to the first 200 and returns the client.
+mu::client handshake(fixture& f, const std::string& user, const std::string& pw) {
+  mu::client c(client_opts(user, pw));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  verdict v1 = f.send(*kex);
+  REQUIRE(v1.kind == verdict_kind::unauthorized);
+  REQUIRE(v1.reason == "key_exchange");
+  REQUIRE(v1.challenges.size() == 1);
+  auto vfy = c.on_unauthorized(v1.challenges[0]);
+  REQUIRE(vfy);
+  verdict v2 = f.send(*vfy);
+  REQUIRE(v2.kind == verdict_kind::allow);
+  CHECK(v2.identity == user);
+  REQUIRE(c.on_authentication_info(v2.authentication_info));
+  CHECK(c.authenticated());
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("mutual: complete handshake and nc sequence over each algorithm", "[mutual][rfc8120][rfc8121]") {
+  // The 4096-bit DL group is slow under sanitizers: one run only, no extra requests.
+  const auto alg = GENERATE(mu::algorithm::ec_p256_sha256, mu::algorithm::ec_p521_sha512,
+                            mu::algorithm::dl_2048_sha256, mu::algorithm::dl_4096_sha512);
+  CAPTURE(mu::to_string(alg));
+  fixture f(alg);
+  mu::client c = handshake(f, "alice", "correct horse");
+  CHECK(c.nc() == 1);
+  const int more = alg == mu::algorithm::dl_4096_sha512 ? 1 : 3;
+  for (int i = 0; i < more; ++i) {
+    auto a = c.authorize();
+    REQUIRE(a);
+    auto m = mu::parse_request(*a);
+    REQUIRE(m);
+    CHECK(m->kind == mu::message_kind::vfy_c);
+    CHECK(m->nc == static_cast<std::uint64_t>(i + 2));
+    verdict v = f.send(*a);
+    REQUIRE(v.kind == verdict_kind::allow);
+    CHECK(v.identity == "alice");
+    REQUIRE(c.on_authentication_info(v.authentication_info));
+  }
+}
+
+TEST_CASE("mutual: the authenticator uses the 401-KEX-S1 of the verdict", "[mutual]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  authenticator auth;
+  auth.add(f.server);
+  fake_request r;
+  decision d0 = auth.authenticate(r.view());
+  REQUIRE(d0.status() == 401);
+  auto h0 = d0.headers();
+  REQUIRE(!h0.empty());
+  CHECK(h0[0].name == "WWW-Authenticate");
+  CHECK(h0[0].value.rfind("Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, "
+                          "auth-scope=\"www.example.com\", realm=\"example realm\", reason=initial",
+                          0) == 0);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(h0[0].value);
+  REQUIRE(kex);
+  r.auth = *kex;
+  decision d1 = auth.authenticate(r.view());
+  REQUIRE(d1.status() == 401);
+  auto h1 = d1.headers();
+  REQUIRE(h1.size() == 1);
+  auto m1 = mu::parse_challenge(h1[0].value);
+  REQUIRE(m1);
+  CHECK(m1->kind == mu::message_kind::kex_s1);
+  auto vfy = c.on_unauthorized(h1[0].value);
+  REQUIRE(vfy);
+  r.auth = *vfy;
+  decision d2 = auth.authenticate(r.view());
+  REQUIRE(d2.status() == 200);
+  CHECK(d2.identity() == "alice");
+  std::string info;
+  for (const auto& h : d2.headers())
+    if (h.name == "Authentication-Info") info = h.value;
+  REQUIRE(c.on_authentication_info(info));
+}
+
+TEST_CASE("mutual: wrong password is detected by the server at vkc", "[mutual][negative]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  mu::client c(client_opts("alice", "wrong horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  verdict v1 = f.send(*kex);
+  REQUIRE(v1.challenges.size() == 1);
+  auto vfy = c.on_unauthorized(v1.challenges[0]);
+  REQUIRE(vfy);
+  verdict v2 = f.send(*vfy);
+  CHECK(v2.kind == verdict_kind::unauthorized);
+  CHECK(v2.reason == "auth_failed");
+  REQUIRE(v2.challenges.size() == 1);
+  auto m = mu::parse_challenge(v2.challenges[0]);
+  REQUIRE(m);
+  CHECK(m->kind == mu::message_kind::init);
+  CHECK(m->reason_value == mu::reason::auth_failed);
+  // The client stops: a wrong password is not retried.
+  auto again = c.on_unauthorized(v2.challenges[0]);
+  REQUIRE(!again);
+  CHECK(again.code() == mu::errc::auth_failed);
+  // The session is rejected now, even a correct-looking retry of it fails.
+  verdict v3 = f.send(*vfy);
+  CHECK(v3.reason == "session_rejected");
+}
+
+TEST_CASE("mutual: the client detects a server that does not know the password", "[mutual][negative]") {
+  const auto alg = mu::algorithm::ec_p256_sha256;
+  mu::client c(client_opts("alice", "correct horse"));
+  fixture f(alg);
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  auto m = mu::parse_request(*kex);
+  REQUIRE(m);
+  // An impostor runs the server side with a guessed password.
+  const std::string pi = mu::kam3::password_secret(alg, "www.example.com", "example realm", "alice", "guess");
+  const std::string s = mu::kam3::random_scalar(alg, counter_random("impostor"));
+  std::string ks1, z;
+  REQUIRE(mu::kam3::server_exchange(alg, m->kc1, pi, s, ks1, z));
+  mu::message k = *m;
+  k.kind = mu::message_kind::kex_s1;
+  k.sid = "00112233445566778899aabbccddeeff";
+  k.ks1 = ks1;
+  k.nc_max = 100;
+  k.nc_window = 8;
+  k.time = 60;
+  auto kc = mu::build_challenge(k);
+  REQUIRE(kc);
+  auto vfy = c.on_unauthorized(*kc);
+  REQUIRE(vfy);
+  auto vm = mu::parse_request(*vfy);
+  REQUIRE(vm);
+  mu::message out;
+  out.kind = mu::message_kind::vfy_s;
+  out.sid = k.sid;
+  out.vks = mu::kam3::verifier_value(alg, mu::kam3::verifier::server, m->kc1, ks1, z, vm->nc, "http://www.example.com:80");
+  auto info = mu::build_authentication_info(out);
+  REQUIRE(info);
+  auto r = c.on_authentication_info(*info);
+  REQUIRE(!r);
+  CHECK(r.code() == mu::errc::server_auth_failed);
+  CHECK(!c.authenticated());
+  // A 2xx without Authentication-Info does not authenticate the server either.
+  mu::client c2(client_opts("alice", "correct horse"));
+  fixture f2(alg);
+  auto k2 = c2.on_unauthorized(f2.init_challenge());
+  REQUIRE(k2);
+  verdict v = f2.send(*k2);
+  auto vf2 = c2.on_unauthorized(v.challenges.at(0));
+  REQUIRE(vf2);
+  auto r2 = c2.on_authentication_info("");
+  REQUIRE(!r2);
+  CHECK(r2.code() == mu::errc::missing_vks);
+}
+
+TEST_CASE("mutual: replayed and out-of-window nc give 401-STALE", "[mutual][negative]") {
+  mu::server_options o;
+  o.nc_window = 4;
+  o.nc_max = 20;
+  fixture f(mu::algorithm::ec_p256_sha256, o);
+  mu::client c = handshake(f, "alice", "correct horse");
+  auto a2 = c.authorize();
+  auto a3 = c.authorize();  // nc=3 built (nc=2 unused so far: out of order)
+  REQUIRE(a2);
+  REQUIRE(a3);
+  CHECK(f.send(*a3).kind == verdict_kind::allow);
+  CHECK(f.send(*a2).kind == verdict_kind::allow);  // within the window
+  verdict rep = f.send(*a3);
+  CHECK(rep.kind == verdict_kind::unauthorized);
+  CHECK(rep.reason == "nc_replayed");
+  REQUIRE(rep.challenges.size() == 1);
+  auto m = mu::parse_challenge(rep.challenges[0]);
+  REQUIRE(m);
+  CHECK(m->kind == mu::message_kind::stale);
+  CHECK(m->reason_text == "stale-session");
+  // Far ahead, then an old one below the window.
+  std::string a10;
+  for (int i = 0; i < 7; ++i) a10 = *c.authorize();
+  CHECK(f.send(a10).kind == verdict_kind::allow);  // nc=10
+  verdict old = f.send(*a2);                         // nc=2 < 10-4+1
+  CHECK(old.reason == "nc_out_of_window");
+  // Above nc-max.
+  auto vm = mu::parse_request(a10);
+  REQUIRE(vm);
+  CHECK(vm->nc == 10);
+}
+
+TEST_CASE("mutual: the client starts over after a 401-STALE", "[mutual]") {
+  mu::server_options o;
+  o.session_lifetime = 100;
+  fixture f(mu::algorithm::ec_p256_sha256, o);
+  mu::client c = handshake(f, "alice", "correct horse");
+  f.now += 101;  // the session expires
+  auto a = c.authorize();
+  REQUIRE(a);
+  verdict v = f.send(*a);
+  CHECK(v.kind == verdict_kind::unauthorized);
+  CHECK(v.reason == "unknown_session");
+  REQUIRE(v.challenges.size() == 1);
+  auto m = mu::parse_challenge(v.challenges[0]);
+  REQUIRE(m);
+  CHECK(m->kind == mu::message_kind::stale);
+  auto kex = c.on_unauthorized(v.challenges[0]);
+  REQUIRE(kex);
+  auto km = mu::parse_request(*kex);
+  REQUIRE(km);
+  CHECK(km->kind == mu::message_kind::kex_c1);
+  verdict v1 = f.send(*kex);
+  auto vfy = c.on_unauthorized(v1.challenges.at(0));
+  REQUIRE(vfy);
+  verdict v2 = f.send(*vfy);
+  CHECK(v2.kind == verdict_kind::allow);
+  CHECK(c.on_authentication_info(v2.authentication_info));
+}
+
+TEST_CASE("mutual: a key exchange left unfinished expires", "[mutual][negative]") {
+  mu::server_options o;
+  o.kex_lifetime = 10;
+  fixture f(mu::algorithm::ec_p256_sha256, o);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  verdict v1 = f.send(*kex);
+  auto vfy = c.on_unauthorized(v1.challenges.at(0));
+  REQUIRE(vfy);
+  f.now += 11;
+  verdict v2 = f.send(*vfy);
+  CHECK(v2.reason == "unknown_session");
+}
+
+namespace {
+std::string with_kc1(const std::string& kex, mu::algorithm a, const std::string& kc1) {
+  auto m = mu::parse_request(kex);
+  REQUIRE(m);
+  mu::message x = *m;
+  x.alg = a;
+  x.kc1 = kc1;
+  auto s = mu::build_request(x);
+  REQUIRE(s);
+  return *s;
+}
+
+void expect_invalid_key(fixture& f, const std::string& auth, const char* why) {
+  verdict v = f.send(auth);
+  CHECK(v.kind == verdict_kind::unauthorized);
+  CHECK(v.reason == why);
+  REQUIRE(v.challenges.size() == 1);
+  auto m = mu::parse_challenge(v.challenges[0]);
+  REQUIRE(m);
+  CHECK(m->kind == mu::message_kind::init);
+  CHECK(m->reason_value == mu::reason::invalid_parameters);
+}
+}  // namespace
+
+TEST_CASE("mutual: invalid kc1 values are refused (EC)", "[mutual][negative][rfc8121]") {
+  const auto a = mu::algorithm::ec_p256_sha256;
+  fixture f(a);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  auto m = mu::parse_request(*kex);
+  REQUIRE(m);
+  REQUIRE(mu::kam3::valid_element(a, m->kc1));
+  std::string off = m->kc1;
+  off.back() = static_cast<char>(off.back() ^ 1);  // Y changed: not on the curve
+  CHECK(!mu::kam3::valid_element(a, off));
+  expect_invalid_key(f, with_kc1(*kex, a, off), "invalid_key");
+  std::string zero(65, '\0');
+  zero[0] = '\x04';
+  CHECK(!mu::kam3::valid_element(a, zero));
+  expect_invalid_key(f, with_kc1(*kex, a, zero), "invalid_key");
+  std::string compressed = m->kc1.substr(0, 33);
+  compressed[0] = '\x02';
+  CHECK(!mu::kam3::valid_element(a, compressed));
+  // A point of the right length with the wrong first octet.
+  std::string hybrid = m->kc1;
+  hybrid[0] = '\x06';
+  CHECK(!mu::kam3::valid_element(a, hybrid));
+  expect_invalid_key(f, with_kc1(*kex, a, hybrid), "invalid_key");
+  // The wrong length never reaches the maths: the parser refuses it.
+  auto bad_len = mu::parse_request(with_kc1(*kex, a, compressed));
+  REQUIRE(!bad_len);
+  CHECK(bad_len.code() == mu::errc::bad_length);
+}
+
+TEST_CASE("mutual: invalid kc1 values are refused (DL)", "[mutual][negative][rfc8121]") {
+  const auto a = mu::algorithm::dl_2048_sha256;
+  fixture f(a);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  auto m = mu::parse_request(*kex);
+  REQUIRE(m);
+  REQUIRE(mu::kam3::valid_element(a, m->kc1));
+  // p, p-1, 0, 1 as 256 octets; p from OpenSSL, checked against RFC 3526's first and last words.
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  std::string ps(256, '\0');
+  BN_bn2binpad(p, reinterpret_cast<unsigned char*>(ps.data()), 256);
+  CHECK(hex_encode(ps.substr(0, 8)) == "ffffffffffffffff");
+  CHECK(hex_encode(ps.substr(248)) == "ffffffffffffffff");
+  BN_sub_word(p, 1);
+  std::string pm1(256, '\0');
+  BN_bn2binpad(p, reinterpret_cast<unsigned char*>(pm1.data()), 256);
+  // -kc1 = p - kc1: order 2q, outside the prime-order subgroup.
+  BIGNUM* k = BN_bin2bn(reinterpret_cast<const unsigned char*>(m->kc1.data()), 256, nullptr);
+  BN_add_word(p, 1);
+  BN_sub(k, p, k);
+  std::string neg(256, '\0');
+  BN_bn2binpad(k, reinterpret_cast<unsigned char*>(neg.data()), 256);
+  BN_free(k);
+  BN_free(p);
+  std::string zero(256, '\0');
+  std::string one(256, '\0');
+  one.back() = '\x01';
+  for (const auto& bad : {ps, pm1, zero, one, neg}) {
+    CHECK(!mu::kam3::valid_element(a, bad));
+    expect_invalid_key(f, with_kc1(*kex, a, bad), "invalid_key");
+  }
+}
+
+TEST_CASE("mutual: unknown users get a fake session of the same shape", "[mutual][negative]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  auto shape = [](const std::string& ch) {
+    auto l = parse_challenges(ch);
+    REQUIRE(l);
+    std::vector<std::string> names;
+    for (const auto& p : (*l)[0].params) names.push_back(std::string(p.name) + ":" + std::to_string(p.value().size()));
+    return names;
+  };
+  mu::client real(client_opts("alice", "correct horse"));
+  auto k1 = real.on_unauthorized(f.init_challenge());
+  verdict v1 = f.send(*k1);
+  mu::client fake(client_opts("mallory", "correct horse"));
+  auto k2 = fake.on_unauthorized(f.init_challenge());
+  verdict v2 = f.send(*k2);
+  REQUIRE(v1.challenges.size() == 1);
+  REQUIRE(v2.challenges.size() == 1);
+  CHECK(v1.reason == v2.reason);
+  CHECK(shape(v1.challenges[0]) == shape(v2.challenges[0]));
+  auto m2 = mu::parse_challenge(v2.challenges[0]);
+  REQUIRE(m2);
+  CHECK(mu::kam3::valid_element(m2->alg, m2->ks1));
+  // The fake session fails at vkc exactly like a wrong password.
+  auto vf = fake.on_unauthorized(v2.challenges[0]);
+  REQUIRE(vf);
+  verdict v3 = f.send(*vf);
+  mu::client wrong(client_opts("alice", "wrong"));
+  auto k4 = wrong.on_unauthorized(f.init_challenge());
+  verdict v4 = f.send(*k4);
+  auto vf4 = wrong.on_unauthorized(v4.challenges.at(0));
+  verdict v5 = f.send(*vf4);
+  CHECK(v3.kind == v5.kind);
+  CHECK(v3.reason == v5.reason);
+  CHECK(v3.challenges == v5.challenges);
+}
+
+namespace {
+class broken_store final : public state_store {
+ public:
+  store_status use_counter(std::string_view, std::uint64_t, unsigned, std::int64_t, std::int64_t, std::int64_t) override {
+    return store_status::unavailable;
+  }
+  store_status put(std::string_view, std::string_view, std::int64_t, std::int64_t) override { return store_status::unavailable; }
+  store_status get(std::string_view, std::string&, std::int64_t) override { return store_status::unavailable; }
+  store_status take(std::string_view, std::string&, std::int64_t) override { return store_status::unavailable; }
+  store_status erase(std::string_view) override { return store_status::unavailable; }
+};
+}  // namespace
+
+TEST_CASE("mutual: an unavailable store fails closed with 503", "[mutual][negative]") {
+  mu::server_options o;
+  o.realm = "example realm";
+  o.random = counter_random("s");
+  auto h = std::make_shared<mu::handler>(o, [](std::string_view, std::string_view) { return std::optional<std::string>("pw"); },
+                                         std::make_shared<broken_store>());
+  fake_request r;
+  std::vector<std::string> init;
+  h->challenges(r.view(), init);
+  mu::client c(client_opts("alice", "pw"));
+  auto kex = c.on_unauthorized(init.at(0));
+  REQUIRE(kex);
+  r.auth = *kex;
+  verdict v = h->verify(r.view(), *kex);
+  CHECK(v.kind == verdict_kind::unavailable);
+  CHECK(v.reason == "store_unavailable");
+  authenticator auth;
+  auth.add(h);
+  CHECK(auth.authenticate(r.view()).status() == 503);
+}
+
+TEST_CASE("mutual: tls-unique validation binds the session to the channel", "[mutual][rfc8120]") {
+  std::string binding = "channel-A";
+  mu::server_options o;
+  o.validation = mu::validation_method::tls_unique;
+  o.channel_binding = [&binding](const request_view&) { return std::optional<std::string>(binding); };
+  fixture f(mu::algorithm::ec_p256_sha256, o);
+  auto init = f.init_challenge();
+  CHECK(init.find("validation=tls-unique") != std::string::npos);
+  auto co = client_opts("alice", "correct horse");
+  // Without a binding value the client cannot take part.
+  mu::client none(co);
+  auto r0 = none.on_unauthorized(init);
+  REQUIRE(!r0);
+  CHECK(r0.code() == mu::errc::missing_channel_binding);
+  co.channel_binding = "channel-A";
+  mu::client c(co);
+  auto kex = c.on_unauthorized(init);
+  REQUIRE(kex);
+  verdict v1 = f.send(*kex);
+  auto vfy = c.on_unauthorized(v1.challenges.at(0));
+  REQUIRE(vfy);
+  binding = "channel-B";  // relayed over another TLS connection
+  verdict bad = f.send(*vfy);
+  CHECK(bad.reason == "auth_failed");
+  // A fresh exchange on the right channel works.
+  binding = "channel-A";
+  mu::client c2(co);
+  auto kex2 = c2.on_unauthorized(init);
+  verdict v3 = f.send(*kex2);
+  auto vfy2 = c2.on_unauthorized(v3.challenges.at(0));
+  verdict ok = f.send(*vfy2);
+  CHECK(ok.kind == verdict_kind::allow);
+  CHECK(c2.on_authentication_info(ok.authentication_info));
+}
+
+TEST_CASE("mutual: realm, algorithm and auth-scope must match the server", "[mutual][negative]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  auto m = mu::parse_request(*kex);
+  REQUIRE(m);
+  mu::message x = *m;
+  x.realm = "other";
+  verdict v = f.send(*mu::build_request(x));
+  CHECK(v.reason == "realm_mismatch");
+  auto im = mu::parse_challenge(v.challenges.at(0));
+  REQUIRE(im);
+  CHECK(im->reason_value == mu::reason::initial);
+  x = *m;
+  x.alg = mu::algorithm::ec_p521_sha512;
+  x.kc1 = mu::kam3::client_kc1(x.alg, mu::kam3::random_scalar(x.alg, counter_random("x")));
+  CHECK(f.send(*mu::build_request(x)).reason == "parameter_mismatch");
+  x = *m;
+  x.auth_scope = "evil.example";
+  CHECK(f.send(*mu::build_request(x)).reason == "parameter_mismatch");
+  CHECK(f.send("Mutual version=1").reason == "missing_parameter");
+}
+
+// ---- message grammar ------------------------------------------------------------------------
+
+TEST_CASE("mutual: build and parse each message kind", "[mutual][rfc8120]") {
+  const auto a = mu::algorithm::ec_p256_sha256;
+  mu::message m;
+  m.alg = a;
+  m.auth_scope = "www.example.com";
+  m.realm = "a \"quoted\" realm";
+  SECTION("401-INIT") {
+    m.kind = mu::message_kind::init;
+    m.reason_value = mu::reason::reauth_needed;
+    auto s = mu::build_challenge(m);
+    REQUIRE(s);
+    CHECK(*s == "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, auth-scope=\"www.example.com\", "
+                "realm=\"a \\\"quoted\\\" realm\", reason=reauth-needed");
+    auto p = mu::parse_challenge(*s);
+    REQUIRE(p);
+    CHECK(p->kind == mu::message_kind::init);
+    CHECK(p->realm == m.realm);
+    CHECK(p->reason_value == mu::reason::reauth_needed);
+  }
+  SECTION("401-STALE") {
+    m.kind = mu::message_kind::stale;
+    auto s = mu::build_challenge(m);
+    REQUIRE(s);
+    CHECK(s->find("reason=stale-session") != std::string::npos);
+    auto p = mu::parse_challenge(*s);
+    REQUIRE(p);
+    CHECK(p->kind == mu::message_kind::stale);
+  }
+  SECTION("401-KEX-S1") {
+    m.kind = mu::message_kind::kex_s1;
+    m.sid = "0a1b2c3d";
+    m.ks1 = mu::kam3::client_kc1(a, mu::kam3::random_scalar(a, counter_random("k")));
+    m.nc_max = 1000;
+    m.nc_window = 64;
+    m.time = 3600;
+    m.path = "/private /other";
+    auto s = mu::build_challenge(m);
+    REQUIRE(s);
+    CHECK(s->find("sid=0a1b2c3d, ks1=\"") != std::string::npos);
+    CHECK(s->find("nc-max=1000, nc-window=64, time=3600, path=\"/private /other\"") != std::string::npos);
+    auto p = mu::parse_challenge(*s);
+    REQUIRE(p);
+    CHECK(p->kind == mu::message_kind::kex_s1);
+    CHECK(p->ks1 == m.ks1);
+    CHECK(p->sid == m.sid);
+    CHECK(p->nc_max == 1000);
+    CHECK(p->nc_window == 64);
+    CHECK(p->time == 3600);
+    CHECK(p->path == m.path);
+  }
+  SECTION("req-KEX-C1") {
+    m.kind = mu::message_kind::kex_c1;
+    m.user = "J\xc3\xb6rg";
+    m.kc1 = mu::kam3::client_kc1(a, mu::kam3::random_scalar(a, counter_random("k")));
+    auto s = mu::build_request(m);
+    REQUIRE(s);
+    auto p = mu::parse_request(*s);
+    REQUIRE(p);
+    CHECK(p->kind == mu::message_kind::kex_c1);
+    CHECK(p->user == m.user);
+    CHECK(p->kc1 == m.kc1);
+  }
+  SECTION("req-VFY-C") {
+    m.kind = mu::message_kind::vfy_c;
+    m.sid = "ABCDEF01";
+    m.nc = 7;
+    m.vkc = std::string(32, 'v');
+    auto s = mu::build_request(m);
+    REQUIRE(s);
+    auto p = mu::parse_request(*s);
+    REQUIRE(p);
+    CHECK(p->kind == mu::message_kind::vfy_c);
+    CHECK(p->sid == "abcdef01");  // hex is normalised to lower case
+    CHECK(p->nc == 7);
+    CHECK(p->vkc == m.vkc);
+  }
+  SECTION("200-VFY-S") {
+    m.kind = mu::message_kind::vfy_s;
+    m.sid = "0a1b";
+    m.vks = std::string(32, 's');
+    auto s = mu::build_authentication_info(m);
+    REQUIRE(s);
+    CHECK(*s == "sid=0a1b, vks=\"c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3M=\"");
+    auto p = mu::parse_authentication_info(*s, a);
+    REQUIRE(p);
+    CHECK(p->vks == m.vks);
+    auto q = mu::parse_authentication_info("Mutual " + *s, a);  // tolerated scheme prefix
+    REQUIRE(q);
+    CHECK(q->sid == "0a1b");
+  }
+  SECTION("builders refuse CR/LF and request kinds in challenges") {
+    m.kind = mu::message_kind::init;
+    m.reason_value = mu::reason::initial;
+    m.realm = "a\r\nb";
+    auto s = mu::build_challenge(m);
+    REQUIRE(!s);
+    CHECK(s.code() == mu::errc::bad_value);
+    CHECK(s.offset() == 1);
+    m.realm = "r";
+    m.kind = mu::message_kind::kex_c1;
+    CHECK(mu::build_challenge(m).code() == mu::errc::bad_state);
+    m.kind = mu::message_kind::kex_s1;
+    CHECK(mu::build_request(m).code() == mu::errc::bad_state);
+  }
+}
+
+TEST_CASE("mutual: values may come quoted or bare; unknown parameters are ignored", "[mutual][rfc8120]") {
+  auto p = mu::parse_challenge(
+      "Mutual version=\"1\", algorithm=\"iso-kam3-dl-2048-sha256\", validation=host, realm=r, "
+      "reason=\"initial\", x-unknown=\"whatever\", -ext.example=1");
+  REQUIRE(p);
+  CHECK(p->alg == mu::algorithm::dl_2048_sha256);
+  CHECK(p->realm == "r");
+  CHECK(!p->auth_scope);
+  // An unknown reason is kept as text (extensive-token).
+  auto q = mu::parse_challenge("Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, "
+                               "reason=-vendor.example.com");
+  REQUIRE(q);
+  CHECK(!q->reason_value);
+  CHECK(q->reason_text == "-vendor.example.com");
+  // Several challenges: the first Mutual one that parses.
+  auto r = mu::parse_challenge("Basic realm=x, Mutual version=1, algorithm=nope, validation=host, realm=r, "
+                               "reason=initial, Mutual version=1, algorithm=iso-kam3-ec-p521-sha512, "
+                               "validation=host, realm=r, reason=initial");
+  REQUIRE(r);
+  CHECK(r->alg == mu::algorithm::ec_p521_sha512);
+  for (auto reason : {"initial", "stale-session", "auth-failed", "reauth-needed", "invalid-parameters",
+                      "internal-error", "user-unknown", "invalid-credential", "authz-failed"}) {
+    auto rv = mu::reason_from_string(reason);
+    REQUIRE(rv);
+    CHECK(mu::to_string(*rv) == reason);
+  }
+}
+
+TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8120]") {
+  const std::string pre = "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, ";
+  struct bad {
+    std::string text;
+    mu::errc code;
+    std::size_t offset;
+  };
+  const std::vector<bad> challenges = {
+      {pre + "reason=initial, reason=initial", mu::errc::duplicate_parameter, pre.size() + 16},
+      {pre + "REALM=x, reason=initial", mu::errc::duplicate_parameter, pre.size()},
+      {pre + "reason=initial, ks1=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 16},
+      {pre + "vks=\"AA==\", ks2=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 12},
+      {pre + "reason=initial, kc1=\"AA==\"", mu::errc::forbidden_parameter, pre.size() + 16},
+      {pre + "vkc=\"AA==\"", mu::errc::forbidden_parameter, pre.size()},
+      {pre + "reason=\"a b\"", mu::errc::bad_token, pre.size() + 8},
+      {pre + "reason=-nodot", mu::errc::bad_token, pre.size() + 7},
+      {"Mutual version=2, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, reason=initial",
+       mu::errc::unsupported_version, 15},
+      {"Mutual version=01, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, reason=initial",
+       mu::errc::bad_integer, 15},
+      {"Mutual version=1, algorithm=iso-kam3-ec-p384-sha384, validation=host, realm=r, reason=initial",
+       mu::errc::unknown_algorithm, 28},
+      {"Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=dns, realm=r, reason=initial",
+       mu::errc::unknown_validation, 64},
+      {"Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, reason=initial",
+       mu::errc::missing_parameter, 6},
+      {pre + "sid=abc, ks1=\"AA==\", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 7},
+      {pre + "sid=zz, ks1=\"AA==\", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 4},
+      {pre + "sid=00, ks1=\"AA=A\", nc-max=1, nc-window=1, time=1", mu::errc::bad_base64, pre.size() + 15},
+      {pre + "sid=00, ks1=\"AAAA\", nc-max=1, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 13},
+      {pre + "sid=00, ks1=\"AAAA\", nc-max=x, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 13},
+      {pre + "sid=00, ks1=\"AAAA\", nc-window=1, time=1", mu::errc::missing_parameter, 6},
+      {pre + "reason=\"initial", mu::errc::syntax, pre.size() + 7},
+      {"Basic realm=x", mu::errc::not_mutual, 0},
+  };
+  for (const auto& b : challenges) {
+    CAPTURE(b.text);
+    auto r = mu::parse_challenge(b.text);
+    REQUIRE(!r);
+    CHECK(r.code() == b.code);
+    CHECK(r.offset() == b.offset);
+  }
+  const std::vector<bad> requests = {
+      {pre + "user=u, kc1=\"AA==\", vkc=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 20},
+      {pre + "sid=00, nc=1, vkc=\"AA==\", kc1=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 26},
+      {pre + "user=u", mu::errc::missing_parameter, 6},
+      {pre + "kc1=\"AA==\"", mu::errc::missing_parameter, 6},
+      {pre + "user=u, kc1=\"AA==\"", mu::errc::bad_length, pre.size() + 13},
+      {pre + "sid=00, nc=-1, vkc=\"AA==\"", mu::errc::bad_integer, pre.size() + 11},
+      {pre + "sid=00, nc=99999999999999999999, vkc=\"AA==\"", mu::errc::bad_integer, pre.size() + 29},
+      {pre + "sid=00, nc=1, vkc=\"AA==\"", mu::errc::bad_length, pre.size() + 19},
+      {pre + "sid=00, nc=1, vkc=AA", mu::errc::bad_base64, pre.size() + 20},
+      {"Mutual kc1=\"x\", Basic", mu::errc::syntax, 16},
+      {"Basic abc", mu::errc::not_mutual, 0},
+      {"Mutual abc==", mu::errc::not_mutual, 0},
+  };
+  for (const auto& b : requests) {
+    CAPTURE(b.text);
+    auto r = mu::parse_request(b.text);
+    REQUIRE(!r);
+    CHECK(r.code() == b.code);
+    CHECK(r.offset() == b.offset);
+  }
+  const auto a = mu::algorithm::ec_p256_sha256;
+  struct bad_info {
+    std::string text;
+    mu::errc code;
+    std::size_t offset;
+  };
+  for (const auto& b : std::vector<bad_info>{
+           {"sid=00", mu::errc::missing_parameter, 6},
+           {"sid=00, vks=\"AA==\"", mu::errc::bad_length, 13},
+           {"sid=00, vks=\"AA==\", reason=initial", mu::errc::conflicting_parameters, 20},
+           {"Mutual sid=00, vkc=\"AA==\"", mu::errc::forbidden_parameter, 15},
+           {"sid=00, sid=01", mu::errc::duplicate_parameter, 8},
+           {"sid=0, vks=\"AA==\"", mu::errc::bad_hex, 5},
+       }) {
+    CAPTURE(b.text);
+    auto r = mu::parse_authentication_info(b.text, a);
+    REQUIRE(!r);
+    CHECK(r.code() == b.code);
+    CHECK(r.offset() == b.offset);
+  }
+}
+
+TEST_CASE("mutual: VI and VS encodings", "[mutual][rfc8120]") {
+  CHECK(mu::kam3::vi(0) == std::string(1, '\0'));
+  CHECK(mu::kam3::vi(127) == "\x7f");
+  CHECK(mu::kam3::vi(128) == "\x81\x00"[0] + std::string(1, '\0'));
+  CHECK(hex_encode(mu::kam3::vi(16383)) == "ff7f");
+  CHECK(hex_encode(mu::kam3::vi(16384)) == "818000");
+  CHECK(mu::kam3::vs("abc") == "\x03" "abc");
+  CHECK(hex_encode(mu::kam3::vs(std::string(200, 'x')).substr(0, 2)) == "8148");
+}
+
+TEST_CASE("mutual: validation host and auth-scope defaults", "[mutual][rfc8120]") {
+  CHECK(mu::validation_host("http", "WWW.Example.com") == "http://www.example.com:80");
+  CHECK(mu::validation_host("https", "www.example.com") == "https://www.example.com:443");
+  CHECK(mu::validation_host("http", "www.example.com:8080") == "http://www.example.com:8080");
+  CHECK(mu::validation_host("http", "[::1]") == "http://[::1]:80");
+  CHECK(mu::validation_host("http", "[::1]:81") == "http://[::1]:81");
+  CHECK(mu::host_name("Example.COM:8080") == "example.com");
+  CHECK(mu::host_name("[::1]:8080") == "[::1]");
+}
+
+TEST_CASE("mutual: errc category", "[mutual]") {
+  std::error_code ec = mu::errc::auth_failed;
+  CHECK(ec.category().name() == std::string("authwire.mutual"));
+  CHECK(ec.message() == "authentication failed");
+  for (int i = 0; i <= static_cast<int>(mu::errc::no_credentials); ++i)
+    CHECK(mu::to_string(static_cast<mu::errc>(i)) != "unknown");
+}
+
+// ---- independent cross-check of the KAM3 arithmetic ----------------------------------------
+
+TEST_CASE("mutual: KAM3 values match an independent Python implementation", "[mutual][rfc8121][vectors]") {
+  std::ifstream in(std::string(AUTHWIRE_TEST_DATA) + "/mutual/kam3_vectors.json");
+  REQUIRE(in);
+  const auto doc = nlohmann::json::parse(in);
+  REQUIRE(doc.at("vectors").size() >= 3);
+  for (const auto& v : doc.at("vectors")) {
+    mu::algorithm a{};
+    REQUIRE(mu::algorithm_from_string(v.at("algorithm").get<std::string>(), a));
+    CAPTURE(mu::to_string(a));
+    const std::string pi = mu::kam3::password_secret(a, v.at("auth_scope").get<std::string>(), v.at("realm").get<std::string>(),
+                                                     v.at("user").get<std::string>(), v.at("password").get<std::string>());
+    CHECK(hex_encode(pi) == v.at("pi").get<std::string>());
+    const std::string s_c1 = unhex(v.at("s_c1").get<std::string>());
+    const std::string s_s1 = unhex(v.at("s_s1").get<std::string>());
+    const std::string kc1 = mu::kam3::client_kc1(a, s_c1);
+    CHECK(hex_encode(kc1) == v.at("kc1").get<std::string>());
+    std::string ks1, zs, zc;
+    REQUIRE(mu::kam3::server_exchange(a, kc1, pi, s_s1, ks1, zs));
+    CHECK(hex_encode(ks1) == v.at("ks1").get<std::string>());
+    CHECK(hex_encode(zs) == v.at("z").get<std::string>());
+    REQUIRE(mu::kam3::client_exchange(a, kc1, ks1, s_c1, pi, zc));
+    CHECK(zc == zs);
+    const auto nc = v.at("nc").get<std::uint64_t>();
+    const auto vh = v.at("vh").get<std::string>();
+    CHECK(hex_encode(mu::kam3::verifier_value(a, mu::kam3::verifier::client, kc1, ks1, zs, nc, vh)) ==
+          v.at("vkc").get<std::string>());
+    CHECK(hex_encode(mu::kam3::verifier_value(a, mu::kam3::verifier::server, kc1, ks1, zs, nc, vh)) ==
+          v.at("vks").get<std::string>());
+  }
+}
