@@ -14,6 +14,15 @@ if(TARGET authwire::redis AND AUTHWIRE_REDIS_SERVER_EXE)
     set_target_properties(redis_header_cxx${std} PROPERTIES CXX_STANDARD ${std} CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
     add_dependencies(${name} redis_header_cxx${std})
   endforeach()
+  # Two example servers sharing one Redis (examples/digest_fleet_server.cpp, built by the
+  # examples directory under the same conditions).
+  if(AUTHWIRE_BUILD_EXAMPLES AND AUTHWIRE_HAVE_HTTPLIB)
+    add_test(NAME "redis_fleet: Digest replay refused across processes, 503 when Redis is down"
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/redis_fleet.py
+              $<TARGET_FILE:digest_fleet_server> ${AUTHWIRE_REDIS_SERVER_EXE})
+    set_tests_properties("redis_fleet: Digest replay refused across processes, 503 when Redis is down"
+      PROPERTIES LABELS "e2e;redis" TIMEOUT 120)
+  endif()
 else()
   message(STATUS "authwire: hiredis or redis-server missing: test_redis_store has no test cases")
   target_compile_definitions(${name} PRIVATE AUTHWIRE_TEST_NO_HIREDIS)
