@@ -603,7 +603,7 @@ TEST_CASE("hoba: login through the authenticator, and the status table", "[hoba]
   }
 }
 
-TEST_CASE("hoba: RSA-SHA1 only where enabled; key type and size", "[hoba][server][alg]") {
+TEST_CASE("hoba: RSA-SHA1 only where enabled, key type and size", "[hoba][server][alg]") {
   SECTION("refused by default") {
     server s;
     s.add("c2hhMQ", K().a_pub, "old", hoba::signature_algorithm::rsa_sha1);
