@@ -1,0 +1,1035 @@
+// SPDX-License-Identifier: MIT
+// Tests of include/authwire/schemes/aws_sigv4.hpp: the AWS SigV4 test suites (aws-c-auth v4
+// and botocore) for signing AND verification, the AWS documentation examples (IAM ListUsers,
+// signing-key derivation, the S3 chunked upload), parse errors with offsets, and a negative
+// test for every server check.
+#include <authwire/schemes/aws_sigv4.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace aws = authwire::aws_sigv4;
+using authwire::header_view;
+using authwire::request_view;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string data_dir = std::string(AUTHWIRE_TEST_DATA) + "/aws-sigv4";
+constexpr std::int64_t t_2015 = 1440938160;  // 2015-08-30T12:36:00Z
+const std::string akid = "AKIDEXAMPLE";
+const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// A raw HTTP/1.1 request as the suites write it: request line, `Name:value` lines (a line
+// starting with SP/HTAB continues the previous value: obs-fold, replaced by SP as RFC 9112
+// section 5.2 says), a blank line, the body.
+struct raw_request {
+  std::string method, target, body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<header_view> views;
+  bool has_blank = false;
+
+  request_view view() {
+    views.clear();
+    for (auto& h : headers) views.push_back({h.first, h.second});
+    request_view r;
+    r.method = method;
+    r.target = target;
+    r.headers = views.data();
+    r.header_count = views.size();
+    r.body = body;
+    r.has_body = true;
+    return r;
+  }
+  void set(const std::string& name, const std::string& value) {
+    for (auto& h : headers)
+      if (authwire::iequals(h.first, name)) {
+        h.second = value;
+        return;
+      }
+    headers.emplace_back(name, value);
+  }
+  void erase(const std::string& name) {
+    headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                 [&](auto& h) { return authwire::iequals(h.first, name); }),
+                  headers.end());
+  }
+};
+
+raw_request parse_raw(const std::string& text) {
+  raw_request r;
+  std::size_t pos = 0;
+  auto next_line = [&](std::string& line) {
+    if (pos >= text.size()) return false;
+    auto e = text.find('\n', pos);
+    if (e == std::string::npos) e = text.size();
+    line = text.substr(pos, e - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    pos = e + 1;
+    return true;
+  };
+  std::string line;
+  next_line(line);
+  const auto sp = line.find(' ');
+  const auto last = line.rfind(" HTTP/");
+  r.method = line.substr(0, sp);
+  r.target = line.substr(sp + 1, last - sp - 1);
+  while (next_line(line)) {
+    if (line.empty()) {
+      r.has_blank = true;
+      break;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && !r.headers.empty()) {
+      r.headers.back().second += " " + line;
+      continue;
+    }
+    const auto c = line.find(':');
+    r.headers.emplace_back(line.substr(0, c), line.substr(c + 1));
+  }
+  if (r.has_blank && pos < text.size()) r.body = text.substr(pos);
+  return r;
+}
+
+aws::verifier make_verifier(std::string region, std::string service, std::int64_t now,
+                            std::optional<std::string> token = std::nullopt, aws::path_mode mode = aws::path_mode::automatic,
+                            std::string key = akid, std::string sec = secret) {
+  aws::verifier_options o;
+  o.regions = {std::move(region)};
+  o.services = {std::move(service)};
+  o.mode = mode;
+  return aws::verifier(
+      o,
+      [key, sec, token](std::string_view k) -> std::optional<aws::secret_record> {
+        if (k != key) return std::nullopt;
+        aws::secret_record r;
+        r.secret = sec;
+        r.session_token = token;
+        return r;
+      },
+      authwire::fixed_clock(now));
+}
+
+std::vector<fs::path> case_dirs(const fs::path& root) {
+  std::vector<fs::path> out;
+  for (auto& e : fs::directory_iterator(root))
+    if (e.is_directory()) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// aws-c-auth v4 suite
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("aws_sigv4: aws-c-auth v4 suite, signing and verification, header and query forms",
+          "[aws_sigv4][vectors][aws-c-auth]") {
+  const auto dirs = case_dirs(data_dir + "/aws-c-auth/v4");
+  REQUIRE(dirs.size() == 38);
+  std::size_t passed = 0;
+  for (const auto& dir : dirs) {
+    const std::string name = dir.filename().string();
+    INFO("case " << name);
+    const auto ctx = nlohmann::json::parse(slurp(dir / "context.json"));
+    const bool normalize = ctx.at("normalize").get<bool>();
+    const bool sign_body = ctx.at("sign_body").get<bool>();
+    const bool omit_token = ctx.value("omit_session_token", false);
+    const std::string token = ctx.at("credentials").value("token", "");
+    const auto mode = normalize ? aws::path_mode::normalized : aws::path_mode::unnormalized;
+    REQUIRE(ctx.at("timestamp").get<std::string>() == "2015-08-30T12:36:00Z");
+
+    raw_request req = parse_raw(slurp(dir / "request.txt"));
+    aws::signing_params p;
+    p.access_key = ctx.at("credentials").at("access_key_id").get_ref<const std::string&>();
+    p.secret = ctx.at("credentials").at("secret_access_key").get_ref<const std::string&>();
+    p.session_token = token;
+    p.region = ctx.at("region").get_ref<const std::string&>();
+    p.service = ctx.at("service").get_ref<const std::string&>();
+    p.time = t_2015;
+    p.mode = mode;
+    p.add_content_sha256 = sign_body;
+    if (!sign_body) p.payload_hash = aws::empty_sha256;
+    p.sign_session_token = !omit_token;
+    p.expires = ctx.at("expiration_in_seconds").get<std::int64_t>();
+
+    // Header form: signing.
+    {
+      auto s = aws::sign_request(req.view(), p);
+      REQUIRE(s);
+      CHECK(s->canonical_request == slurp(dir / "header-canonical-request.txt"));
+      CHECK(s->string_to_sign == slurp(dir / "header-string-to-sign.txt"));
+      CHECK(s->signature == slurp(dir / "header-signature.txt"));
+      const raw_request expected = parse_raw(slurp(dir / "header-signed-request.txt"));
+      std::string want_auth;
+      for (auto& h : expected.headers)
+        if (h.first == "Authorization") want_auth = h.second;
+      CHECK(s->authorization == want_auth);
+    }
+    // Header form: verification of the suite's signed request.
+    {
+      raw_request sreq = parse_raw(slurp(dir / "header-signed-request.txt"));
+      auto v = make_verifier("us-east-1", "service", t_2015,
+                             token.empty() ? std::nullopt : std::optional<std::string>(token), mode);
+      auto r = v.verify(sreq.view());
+      INFO("header verify: " << aws::to_string(r.code()));
+      REQUIRE(r);
+      CHECK(r->identity == akid);
+      CHECK(r->seed_signature == slurp(dir / "header-signature.txt"));
+      // Any change to what was signed is refused.
+      sreq.method = sreq.method == "GET" ? "HEAD" : "PUT";
+      auto bad = v.verify(sreq.view());
+      CHECK(bad.code() == aws::errc::signature_mismatch);
+    }
+    // Query form: signing.
+    {
+      auto s = aws::presign_request(req.view(), p);
+      REQUIRE(s);
+      CHECK(s->canonical_request == slurp(dir / "query-canonical-request.txt"));
+      CHECK(s->string_to_sign == slurp(dir / "query-string-to-sign.txt"));
+      CHECK(s->signature == slurp(dir / "query-signature.txt"));
+      const raw_request expected = parse_raw(slurp(dir / "query-signed-request.txt"));
+      CHECK(s->target == expected.target);
+    }
+    // Query form: verification of the suite's signed request.
+    {
+      raw_request sreq = parse_raw(slurp(dir / "query-signed-request.txt"));
+      aws::verifier_options o;
+      o.regions = {"us-east-1"};
+      o.services = {"service"};
+      o.mode = mode;
+      // aws-c-auth's omit_session_token adds X-Amz-Security-Token to the URL after signing, so
+      // the canonical query of such a service leaves it out.
+      o.query_token_excluded = omit_token;
+      aws::verifier v(
+          o,
+          [&](std::string_view k) -> std::optional<aws::secret_record> {
+            if (k != akid) return std::nullopt;
+            aws::secret_record r{secret, std::nullopt, {}};
+            if (!token.empty()) r.session_token = token;
+            return r;
+          },
+          authwire::fixed_clock(t_2015 + 60));
+      auto r = v.verify(sreq.view());
+      INFO("query verify: " << aws::to_string(r.code()) << " at " << r.offset());
+      REQUIRE(r);
+      CHECK(r->presigned);
+      // Past X-Amz-Expires: refused.
+      aws::verifier late(o, [&](std::string_view) {
+        aws::secret_record r2{secret, std::nullopt, {}};
+        if (!token.empty()) r2.session_token = token;
+        return std::optional<aws::secret_record>(r2);
+      }, authwire::fixed_clock(t_2015 + 3601));
+      CHECK(late.verify(sreq.view()).code() == aws::errc::presigned_expired);
+    }
+    ++passed;
+  }
+  CHECK(passed == 38);
+}
+
+// ---------------------------------------------------------------------------------------------
+// botocore aws4_testsuite
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("aws_sigv4: botocore aws4_testsuite, signing and verification", "[aws_sigv4][vectors][botocore]") {
+  std::vector<fs::path> dirs;
+  for (auto& e : fs::recursive_directory_iterator(data_dir + "/botocore/aws4_testsuite"))
+    if (e.is_regular_file() && e.path().extension() == ".req") dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  REQUIRE(dirs.size() == 34);
+  std::size_t passed = 0;
+  for (const auto& reqfile : dirs) {
+    const std::string name = reqfile.stem().string();
+    INFO("case " << name);
+    auto file = [&](const char* ext) { return slurp(fs::path(reqfile).replace_extension(ext)); };
+    const std::string creq = file(".creq");
+    std::string token;
+    if (auto at = creq.find("\nx-amz-security-token:"); at != std::string::npos) {
+      const auto b = at + 22;
+      token = creq.substr(b, creq.find('\n', b) - b);
+    }
+    raw_request req = parse_raw(file(".req"));
+    aws::signing_params p;
+    p.access_key = akid;
+    p.secret = secret;
+    p.session_token = token;
+    p.region = "us-east-1";
+    p.service = "service";
+    p.time = t_2015;
+    p.mode = aws::path_mode::normalized;
+    auto s = aws::sign_request(req.view(), p);
+    REQUIRE(s);
+    CHECK(s->canonical_request == creq);
+    CHECK(s->string_to_sign == file(".sts"));
+    CHECK(s->authorization == file(".authz"));
+
+    raw_request sreq = parse_raw(file(".sreq"));
+    std::optional<std::string> sreq_token;
+    for (auto& h : sreq.headers)
+      if (authwire::iequals(h.first, "x-amz-security-token")) sreq_token = h.second;
+    auto v = make_verifier("us-east-1", "service", t_2015 - 300, sreq_token, aws::path_mode::normalized);
+    std::string sreq_auth;
+    for (auto& h : sreq.headers)
+      if (h.first == "Authorization") sreq_auth = h.second;
+    authwire::result<aws::verified_request, aws::errc> r = v.verify(sreq.view());
+    if (authwire::aws_sigv4::detail::lower(sreq_auth) != authwire::aws_sigv4::detail::lower(" " + file(".authz"))) {
+      // Known defect of the suite: get-vanilla-with-session-token.sreq carries a signature
+      // (5fa00fa3...) that is not the one of its own .authz (07ec1639..., which aws-c-auth's copy
+      // of the case also expects). Refusing it is right; the request with the .authz value must pass.
+      CHECK(name == "get-vanilla-with-session-token");
+      CHECK(r.code() == aws::errc::signature_mismatch);
+      sreq.set("Authorization", file(".authz"));
+      r = v.verify(sreq.view());
+    }
+    INFO("verify: " << aws::to_string(r.code()));
+    REQUIRE(r);
+    // Tamper with the signed date: refused.
+    sreq.set("X-Amz-Date", "20150830T123601Z");
+    CHECK(v.verify(sreq.view()).code() == aws::errc::signature_mismatch);
+    ++passed;
+  }
+  CHECK(passed == 34);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AWS documentation examples
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("aws_sigv4: AWS General Reference signing-key and IAM ListUsers examples", "[aws_sigv4][vectors][aws-docs]") {
+  const auto doc = nlohmann::json::parse(slurp(data_dir + "/aws-docs-examples.json"));
+  const auto& k = doc.at("cases").at(0);
+  CHECK(aws::derive_signing_key(k.at("secret_access_key").get<std::string>(), k.at("date").get<std::string>(),
+                                k.at("region").get<std::string>(), k.at("service").get<std::string>())
+            .hex() == k.at("expected_signing_key_hex").get<std::string>());
+
+  const auto& c = doc.at("cases").at(1);
+  raw_request req = parse_raw(c.at("request").get<std::string>() + "\n");
+  REQUIRE(req.target == "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08");
+  aws::signing_params p;
+  p.access_key = akid;
+  p.secret = secret;
+  p.region = "us-east-1";
+  p.service = "iam";
+  p.time = t_2015;
+  auto s = aws::sign_request(req.view(), p);
+  REQUIRE(s);
+  CHECK(s->canonical_request == c.at("expected_canonical_request").get<std::string>());
+  CHECK(s->string_to_sign == c.at("expected_string_to_sign").get<std::string>());
+  CHECK(s->signature == c.at("expected_signature").get<std::string>());
+  CHECK(s->authorization == c.at("expected_authorization").get<std::string>());
+  CHECK(aws::derive_signing_key(secret, "20150830", "us-east-1", "iam").hex() ==
+        c.at("expected_signing_key_hex").get<std::string>());
+
+  req.headers.emplace_back("Authorization", s->authorization);
+  auto v = make_verifier("us-east-1", "iam", t_2015);
+  auto r = v.verify(req.view());
+  INFO("verify: " << aws::to_string(r.code()) << " at " << r.offset());
+  REQUIRE(r);
+  CHECK(r->service == "iam");
+}
+
+namespace {
+struct streaming_fixture {
+  nlohmann::json doc = nlohmann::json::parse(slurp(data_dir + "/s3-streaming-example.json"));
+  raw_request req;
+  std::string body;
+  std::int64_t t = 0;
+  aws::signed_request seed;
+
+  streaming_fixture() {
+    req.method = doc.at("method").get<std::string>();
+    req.target = doc.at("target").get<std::string>();
+    for (auto& h : doc.at("headers")) req.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+    REQUIRE(aws::detail::parse_amz_date(doc.at("timestamp").get<std::string>(), t));
+    aws::signing_params p = params();
+    auto s = aws::sign_request(req.view(), p);
+    REQUIRE(s);
+    seed = *s;
+    for (auto& h : seed.headers) req.headers.emplace_back(h.name, h.value);
+    aws::chunk_signer cs(key(), seed.amz_date, seed.scope, seed.signature);
+    body = cs.encode(std::string(66560, 'a'), 65536);
+  }
+  aws::signing_params params() const {
+    aws::signing_params p;
+    p.access_key = doc.at("access_key_id").get_ref<const std::string&>();
+    p.secret = doc.at("secret_access_key").get_ref<const std::string&>();
+    p.region = "us-east-1";
+    p.service = "s3";
+    p.time = t;
+    p.payload_hash = aws::streaming_payload;
+    return p;
+  }
+  authwire::digest_bytes key() const {
+    return aws::derive_signing_key(doc.at("secret_access_key").get<std::string>(), "20130524", "us-east-1", "s3");
+  }
+  aws::verifier verifier() const {
+    return make_verifier("us-east-1", "s3", t, std::nullopt, aws::path_mode::automatic,
+                         doc.at("access_key_id").get<std::string>(), doc.at("secret_access_key").get<std::string>());
+  }
+};
+
+authwire::result<void, aws::errc> run_body(const aws::verified_request& v, std::string_view body, std::size_t step,
+                                           std::string& out) {
+  aws::chunked_body_verifier cv(v);
+  for (std::size_t i = 0; i < body.size(); i += step) {
+    auto r = cv.feed(body.substr(i, step), out);
+    if (!r) return r;
+  }
+  return cv.finish();
+}
+}  // namespace
+
+TEST_CASE("aws_sigv4: S3 chunked upload example (seed and chunk signatures)", "[aws_sigv4][vectors][streaming]") {
+  streaming_fixture f;
+  CHECK(f.seed.signed_headers == f.doc.at("expected_signed_headers").get<std::string>());
+  CHECK(f.seed.signature == f.doc.at("expected_seed_signature").get<std::string>());
+  CHECK(f.body.size() == 66824);
+
+  aws::chunk_signer cs(f.key(), f.seed.amz_date, f.seed.scope, f.seed.signature);
+  const auto& want = f.doc.at("expected_chunk_signatures");
+  CHECK(cs.next(std::string(65536, 'a')) == want.at(0).get<std::string>());
+  CHECK(cs.next(std::string(1024, 'a')) == want.at(1).get<std::string>());
+  CHECK(cs.next("") == want.at(2).get<std::string>());
+  CHECK(cs.trailer("first:1st\nsecond:2nd\nthird:3rd\n") == f.doc.at("expected_trailer_signature").get<std::string>());
+
+  auto v = f.verifier();
+  auto r = v.verify(f.req.view());
+  REQUIRE(r);
+  CHECK(r->mode == aws::payload_mode::streaming_signed);
+  REQUIRE(r->decoded_content_length);
+  CHECK(*r->decoded_content_length == 66560);
+  for (std::size_t step : {std::size_t{1} << 20, std::size_t{7}, std::size_t{4096}, std::size_t{1}}) {
+    std::string out;
+    auto b = run_body(*r, f.body, step, out);
+    INFO("step " << step);
+    CHECK(b);
+    CHECK(out == std::string(66560, 'a'));
+  }
+}
+
+TEST_CASE("aws_sigv4: streaming body failures", "[aws_sigv4][streaming][negative]") {
+  streaming_fixture f;
+  auto v = f.verifier();
+  auto r = v.verify(f.req.view());
+  REQUIRE(r);
+  std::string out;
+  const std::size_t c1 = f.body.find("\r\n") + 2;            // data of chunk 1
+  const std::size_t h2 = c1 + 65536 + 2;                      // header of chunk 2
+  const std::size_t h3 = f.body.find("0;chunk", h2 + 1024);   // final chunk header
+
+  SECTION("tampered chunk data") {
+    std::string b = f.body;
+    b[c1 + 10] = 'b';
+    auto e = run_body(*r, b, 4096, out);
+    CHECK(e.code() == aws::errc::chunk_signature_mismatch);
+    CHECK(e.offset() == 0);
+    CHECK(out.empty());  // nothing released before its signature is checked
+  }
+  SECTION("tampered chunk signature") {
+    std::string b = f.body;
+    b[h2 + 20] = b[h2 + 20] == '0' ? '1' : '0';
+    auto e = run_body(*r, b, 4096, out);
+    CHECK(e.code() == aws::errc::chunk_signature_mismatch);
+    CHECK(e.offset() == h2);
+    CHECK(out.size() == 65536);
+  }
+  SECTION("reordered chunks") {
+    const std::string b = f.body.substr(h2, h3 - h2) + f.body.substr(0, h2) + f.body.substr(h3);
+    CHECK(run_body(*r, b, 4096, out).code() == aws::errc::chunk_signature_mismatch);
+  }
+  SECTION("missing chunk") {
+    const std::string b = f.body.substr(0, h2) + f.body.substr(h3);
+    CHECK(run_body(*r, b, 4096, out).code() == aws::errc::chunk_signature_mismatch);
+  }
+  SECTION("missing final chunk") {
+    auto e = run_body(*r, f.body.substr(0, h3), 4096, out);
+    CHECK(e.code() == aws::errc::missing_final_chunk);
+    CHECK(e.offset() == h3);
+  }
+  SECTION("truncated inside a chunk") {
+    auto e = run_body(*r, f.body.substr(0, h2 + 500), 4096, out);
+    CHECK(e.code() == aws::errc::body_truncated);
+  }
+  SECTION("data after the final chunk") {
+    auto e = run_body(*r, f.body + "x", 4096, out);
+    CHECK(e.code() == aws::errc::data_after_final_chunk);
+    CHECK(e.offset() == f.body.size());
+  }
+  SECTION("malformed chunk header") {
+    std::string b = f.body;
+    b[0] = 'x';
+    auto e = run_body(*r, b, 4096, out);
+    CHECK(e.code() == aws::errc::chunk_malformed);
+    CHECK(e.offset() == 0);
+  }
+  SECTION("chunk larger than the limit") {
+    aws::streaming_options o;
+    o.max_chunk_size = 1024;
+    aws::chunked_body_verifier cv(*r, o);
+    CHECK(cv.feed(f.body, out).code() == aws::errc::chunk_too_large);
+  }
+  SECTION("decoded length differs") {
+    aws::verified_request w = *r;
+    w.decoded_content_length = 66561;
+    CHECK(run_body(w, f.body, 4096, out).code() == aws::errc::decoded_length_mismatch);
+  }
+  SECTION("the handler verifies a buffered body") {
+    aws::verifier_options o;
+    o.regions = {"us-east-1"};
+    o.services = {"s3"};
+    const std::string k = f.doc.at("access_key_id").get<std::string>(), s = f.doc.at("secret_access_key").get<std::string>();
+    aws::handler h(o, [k, s](std::string_view a) {
+      return a == k ? std::optional<aws::secret_record>(aws::secret_record{s, std::nullopt, "alice"}) : std::nullopt;
+    }, authwire::fixed_clock(f.t));
+    f.req.body = f.body;
+    auto ok = h.verify(f.req.view(), f.seed.authorization);
+    CHECK(ok.kind == authwire::verdict_kind::allow);
+    CHECK(ok.identity == "alice");
+    f.req.body[c1 + 3] = 'z';
+    auto bad = h.verify(f.req.view(), f.seed.authorization);
+    CHECK(bad.kind == authwire::verdict_kind::forbidden);
+    CHECK(bad.code == "SignatureDoesNotMatch");
+    CHECK(bad.reason == "chunk_signature_mismatch");
+    // No body available and no deferral: refused rather than trusted.
+    auto rv = f.req.view();
+    rv.has_body = false;
+    rv.body = {};
+    CHECK(h.verify(rv, f.seed.authorization).reason == "unsupported_payload_mode");
+  }
+}
+
+TEST_CASE("aws_sigv4: streaming with trailers (signed and unsigned) and checksums", "[aws_sigv4][streaming][trailer]") {
+  streaming_fixture f;
+  const std::string data(3000, 'q');
+  const std::string crc = aws::checksum_base64(aws::checksum_algorithm::crc32c, data);
+  const std::string sha = aws::checksum_base64(aws::checksum_algorithm::sha256, data);
+  CHECK(aws::checksum_base64(aws::checksum_algorithm::crc32, "123456789") ==
+        authwire::base64_encode(std::string("\xCB\xF4\x39\x26", 4)));
+  CHECK(aws::checksum_base64(aws::checksum_algorithm::crc32c, "123456789") ==
+        authwire::base64_encode(std::string("\xE3\x06\x92\x83", 4)));
+
+  aws::verified_request v;
+  v.signing_key = f.key();
+  v.amz_date = "20130524T000000Z";
+  v.scope = "20130524/us-east-1/s3/aws4_request";
+  v.seed_signature = f.doc.at("expected_seed_signature").get<std::string>();
+  v.decoded_content_length = data.size();
+  std::string out;
+
+  SECTION("signed trailer") {
+    v.mode = aws::payload_mode::streaming_signed_trailer;
+    v.declared_trailers = {"x-amz-checksum-crc32c"};
+    aws::chunk_signer cs(v.signing_key, v.amz_date, v.scope, v.seed_signature);
+    std::vector<authwire::header_line> tr = {{"x-amz-checksum-crc32c", crc}};
+    const std::string body = cs.encode(data, 1024, &tr);
+    CHECK(run_body(v, body, 100, out));
+    CHECK(out == data);
+    // Wrong checksum, re-signed correctly: the checksum check catches it.
+    aws::chunk_signer cs2(v.signing_key, v.amz_date, v.scope, v.seed_signature);
+    std::vector<authwire::header_line> bad = {{"x-amz-checksum-crc32c", "AAAAAA=="}};
+    out.clear();
+    CHECK(run_body(v, cs2.encode(data, 1024, &bad), 100, out).code() == aws::errc::checksum_mismatch);
+    // Tampered trailer value: the trailer signature fails.
+    std::string b2 = body;
+    const auto at = b2.find("x-amz-checksum-crc32c:") + 22;
+    b2[at] = b2[at] == 'A' ? 'B' : 'A';
+    out.clear();
+    CHECK(run_body(v, b2, 100, out).code() == aws::errc::trailer_signature_mismatch);
+    // Missing trailer signature.
+    std::string b3 = body.substr(0, body.find("x-amz-trailer-signature:")) + "\r\n";
+    out.clear();
+    CHECK(run_body(v, b3, 100, out).code() == aws::errc::trailer_signature_mismatch);
+    // An undeclared trailer.
+    std::string b4 = body;
+    b4.insert(body.find("x-amz-checksum-crc32c:"), "x-other:1\r\n");
+    out.clear();
+    CHECK(run_body(v, b4, 100, out).code() == aws::errc::trailer_malformed);
+  }
+  SECTION("unsigned trailer") {
+    v.mode = aws::payload_mode::streaming_unsigned_trailer;
+    v.declared_trailers = {"x-amz-checksum-sha256"};
+    const std::string body = "bb8\r\n" + data + "\r\n0\r\nx-amz-checksum-sha256:" + sha + "\r\n\r\n";
+    CHECK(run_body(v, body, 333, out));
+    CHECK(out == data);
+    std::string tampered = body;
+    tampered[10] = 'z';
+    out.clear();
+    CHECK(run_body(v, tampered, 333, out).code() == aws::errc::checksum_mismatch);
+    out.clear();
+    CHECK(run_body(v, body.substr(0, body.size() - 2), 333, out).code() == aws::errc::body_truncated);
+    const std::string signed_ext = "bb8;chunk-signature=" + std::string(64, '0') + "\r\n" + data;
+    out.clear();
+    CHECK(run_body(v, signed_ext, 333, out).code() == aws::errc::chunk_malformed);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: errors with offsets
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("aws_sigv4: parses the Authorization header form", "[aws_sigv4][parse]") {
+  const std::string v =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+      "SignedHeaders=content-type;host;x-amz-date, "
+      "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+  auto a = aws::parse_authorization(v);
+  REQUIRE(a);
+  CHECK(a->credential.access_key == "AKIDEXAMPLE");
+  CHECK(a->credential.date == "20150830");
+  CHECK(a->credential.region == "us-east-1");
+  CHECK(a->credential.service == "iam");
+  CHECK(a->credential.scope == "20150830/us-east-1/iam/aws4_request");
+  CHECK(a->signed_headers == "content-type;host;x-amz-date");
+  CHECK(a->signature_offset == v.find("5d672d"));
+  // No space after commas, other order.
+  auto b = aws::parse_authorization(
+      "AWS4-HMAC-SHA256 Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7,"
+      "SignedHeaders=host,Credential=A/20150830/r/s/aws4_request");
+  REQUIRE(b);
+  CHECK(b->credential.access_key == "A");
+}
+
+TEST_CASE("aws_sigv4: Authorization parse errors carry code and offset", "[aws_sigv4][parse][negative]") {
+  const std::string cred = "Credential=AKID/20150830/us-east-1/s3/aws4_request";
+  const std::string sig = "Signature=" + std::string(64, 'a');
+  struct row {
+    std::string in;
+    aws::errc code;
+    std::size_t offset;
+  };
+  const std::vector<row> rows = {
+      {"AWS4-HMAC-SHA1 " + cred, aws::errc::bad_scheme, 0},
+      {"aws4-hmac-sha256 " + cred, aws::errc::bad_scheme, 0},
+      {"AWS4-HMAC-SHA256", aws::errc::missing_credential, 16},
+      {"AWS4-HMAC-SHA256,x", aws::errc::expected_space, 16},
+      {"AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host", aws::errc::missing_signature, 87},
+      {"AWS4-HMAC-SHA256 " + cred + ", " + sig, aws::errc::missing_signed_headers, 143},
+      {"AWS4-HMAC-SHA256 SignedHeaders=host, " + sig, aws::errc::missing_credential, 111},
+      {"AWS4-HMAC-SHA256 Foo=bar", aws::errc::unknown_component, 17},
+      {"AWS4-HMAC-SHA256 credential=x", aws::errc::unknown_component, 17},
+      {"AWS4-HMAC-SHA256 " + cred + ", " + cred, aws::errc::duplicate_component, 69},
+      {"AWS4-HMAC-SHA256 Credential", aws::errc::expected_equals, 27},
+      {"AWS4-HMAC-SHA256 " + cred + " x", aws::errc::expected_comma, 68},
+      {"AWS4-HMAC-SHA256 " + cred + ",", aws::errc::expected_component, 68},
+      {"AWS4-HMAC-SHA256 , " + cred, aws::errc::expected_component, 17},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3", aws::errc::bad_credential, 54},
+      {"AWS4-HMAC-SHA256 Credential=/20150830/us-east-1/s3/aws4_request", aws::errc::bad_credential, 28},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20151330/us-east-1/s3/aws4_request", aws::errc::bad_scope_date, 33},
+      {"AWS4-HMAC-SHA256 Credential=AKID/2015083/us-east-1/s3/aws4_request", aws::errc::bad_scope_date, 33},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20150830//s3/aws4_request", aws::errc::bad_credential, 42},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20150830/us east/s3/aws4_request", aws::errc::bad_credential, 44},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_requesT", aws::errc::bad_scope_terminator, 55},
+      {"AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request/x", aws::errc::bad_scope_terminator, 55},
+      {"AWS4-HMAC-SHA256 SignedHeaders=Host", aws::errc::bad_signed_headers, 31},
+      {"AWS4-HMAC-SHA256 SignedHeaders=host;;x-amz-date", aws::errc::bad_signed_headers, 36},
+      {"AWS4-HMAC-SHA256 SignedHeaders=x-amz-date;host", aws::errc::signed_headers_not_sorted, 42},
+      {"AWS4-HMAC-SHA256 SignedHeaders=host;host", aws::errc::signed_headers_not_sorted, 36},
+      {"AWS4-HMAC-SHA256 SignedHeaders=x-amz-date", aws::errc::signed_headers_missing_host, 31},
+      {"AWS4-HMAC-SHA256 Signature=abc", aws::errc::bad_signature_format, 27},
+      {"AWS4-HMAC-SHA256 Signature=" + std::string(63, 'a') + "G", aws::errc::bad_signature_format, 90},
+      {"AWS4-HMAC-SHA256 Signature=" + std::string(64, 'A'), aws::errc::bad_signature_format, 27},
+  };
+  for (const auto& r : rows) {
+    INFO(r.in);
+    auto a = aws::parse_authorization(r.in);
+    REQUIRE_FALSE(a);
+    CHECK(a.code() == r.code);
+    CHECK(a.offset() == r.offset);
+  }
+  aws::parse_limits lim;
+  lim.max_signed_headers = 2;
+  auto t = aws::parse_authorization("AWS4-HMAC-SHA256 SignedHeaders=a;b;host", lim);
+  CHECK(t.code() == aws::errc::too_many_items);
+  CHECK(t.offset() == 35);
+}
+
+TEST_CASE("aws_sigv4: presigned query parse errors carry code and offset", "[aws_sigv4][parse][presigned][negative]") {
+  const std::string good =
+      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"
+      "&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=" +
+      std::string(64, 'b');
+  auto p = aws::parse_presigned(good);
+  REQUIRE(p);
+  CHECK(p->credential == "AKID/20150830/us-east-1/s3/aws4_request");
+  CHECK(p->expires_seconds == 60);
+  CHECK(p->signature_offset == good.find("X-Amz-Signature"));
+  struct row {
+    std::string in;
+    aws::errc code;
+    std::size_t offset;
+  };
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  const std::vector<row> rows = {
+      {good + "&X-Amz-Date=20150830T123600Z", aws::errc::duplicate_query_parameter, good.size() + 1},
+      {good + "&x-amz-signature=" + std::string(64, 'c'), aws::errc::duplicate_query_parameter, good.size() + 1},
+      {replace("X-Amz-Expires=60&", ""), aws::errc::missing_query_parameter, good.size() - 17},
+      {replace("X-Amz-Expires=60", "X-Amz-Expires=0"), aws::errc::bad_expires, good.find("X-Amz-Expires")},
+      {replace("X-Amz-Expires=60", "X-Amz-Expires=604801"), aws::errc::bad_expires, good.find("X-Amz-Expires")},
+      {replace("X-Amz-Expires=60", "X-Amz-Expires=6x"), aws::errc::bad_expires, good.find("X-Amz-Expires")},
+      {replace("HMAC-SHA256", "HMAC-SHA1"), aws::errc::bad_algorithm, 0},
+      {replace("%2Fs3", "%2s3"), aws::errc::bad_query_encoding, good.find("%2Fs3")},
+      {replace("20150830T123600Z", "20150830T123600"), aws::errc::bad_date, good.find("X-Amz-Date")},
+      {replace("aws4_request", "aws5_request"), aws::errc::bad_scope_terminator, good.find("X-Amz-Credential")},
+      {replace("SignedHeaders=host", "SignedHeaders=x-amz-date"), aws::errc::signed_headers_missing_host,
+       good.find("X-Amz-SignedHeaders")},
+      {replace(std::string(64, 'b'), "bb"), aws::errc::bad_signature_format, good.find("X-Amz-Signature")},
+  };
+  for (const auto& r : rows) {
+    INFO(r.in);
+    auto a = aws::parse_presigned(r.in);
+    REQUIRE_FALSE(a);
+    CHECK(a.code() == r.code);
+    CHECK(a.offset() == r.offset);
+  }
+  CHECK(aws::has_presigned_parameters("a=1&X-Amz-Algorithm=x"));
+  CHECK_FALSE(aws::has_presigned_parameters("a=1&X-Amz-Date=x"));
+}
+
+TEST_CASE("aws_sigv4: canonical pieces", "[aws_sigv4][canonical]") {
+  std::string out;
+  aws::append_canonical_uri(out, "/a b/%2F/../c//d/", aws::path_mode::normalized);
+  CHECK(out == "/a%20b/c/d/");
+  out.clear();
+  aws::append_canonical_uri(out, "/my-object//example//photo.user", aws::path_mode::s3);
+  CHECK(out == "/my-object//example//photo.user");
+  out.clear();
+  aws::append_canonical_uri(out, "/foo%20bar", aws::path_mode::normalized);
+  CHECK(out == "/foo%2520bar");  // encoded twice for non-S3 services
+  out.clear();
+  aws::append_canonical_query(out, "b=2&a=%7e&a=1&c&X-Amz-Signature=x&d=%zz&e=a+b", true);
+  CHECK(out == "a=1&a=~&b=2&c=&d=%25zz&e=a%2Bb");
+  out.clear();
+  const header_view hs[] = {{"Host", " h "}, {"X-A", "  a   b\t c "}, {"x-a", "d"}};
+  CHECK(aws::append_canonical_headers(out, hs, 3, "host;x-a"));
+  CHECK(out == "host:h\nx-a:a b c,d\n");
+  out.clear();
+  auto r = aws::append_canonical_headers(out, hs, 3, "host;x-b");
+  CHECK(r.code() == aws::errc::signed_header_absent);
+  CHECK(r.offset() == 5);
+  std::int64_t t = 0;
+  CHECK(aws::detail::parse_amz_date("20150830T123600Z", t));
+  CHECK(t == t_2015);
+  CHECK(aws::detail::format_amz_date(t_2015) == "20150830T123600Z");
+  CHECK_FALSE(aws::detail::parse_amz_date("20150230T123600Z", t));
+  CHECK_FALSE(aws::detail::parse_amz_date("20150830T243600Z", t));
+}
+
+TEST_CASE("aws_sigv4: sign, parse, compare round trip", "[aws_sigv4][roundtrip]") {
+  raw_request req;
+  req.method = "GET";
+  req.target = "/bucket/key?list-type=2&prefix=a%2Fb";
+  req.headers = {{"Host", "127.0.0.1:9000"}, {"X-Amz-Meta-Color", "blue"}};
+  aws::signing_params p;
+  p.access_key = "AKID";
+  p.secret = "SECRET";
+  p.region = "us-east-1";
+  p.service = "s3";
+  p.time = t_2015;
+  auto s = aws::sign_request(req.view(), p);
+  REQUIRE(s);
+  auto a = aws::parse_authorization(s->authorization);
+  REQUIRE(a);
+  CHECK(a->credential.access_key == "AKID");
+  CHECK(a->credential.scope == s->scope);
+  CHECK(a->signed_headers == s->signed_headers);
+  CHECK(a->signed_headers == "host;x-amz-content-sha256;x-amz-date;x-amz-meta-color");
+  CHECK(a->signature == s->signature);
+  auto pr = aws::presign_request(req.view(), p);
+  REQUIRE(pr);
+  auto q = aws::parse_presigned(pr->target.substr(pr->target.find('?') + 1));
+  REQUIRE(q);
+  CHECK(q->signature == pr->signature);
+  CHECK(q->signed_headers == "host;x-amz-meta-color");
+  // Builders refuse CR/LF.
+  req.headers.emplace_back("X-Bad", "a\r\nInjected: 1");
+  CHECK(aws::sign_request(req.view(), p).code() == aws::errc::bad_signed_headers);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server checks, one negative test each
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+struct check_fixture {
+  raw_request req;
+  aws::signing_params p;
+  std::string token_store;
+  check_fixture() {
+    req.method = "PUT";
+    req.target = "/bucket/object.txt?x=1";
+    req.body = "hello world";
+    req.headers = {{"Host", "127.0.0.1"}, {"Content-Type", "text/plain"}};
+    p.access_key = "AKID";
+    p.secret = "SECRET";
+    p.region = "us-east-1";
+    p.service = "s3";
+    p.time = t_2015;
+  }
+  // Signs and adds the headers to req.
+  aws::signed_request sign() {
+    auto s = aws::sign_request(req.view(), p);
+    REQUIRE(s);
+    for (auto& h : s->headers) req.set(h.name, h.value);
+    return *s;
+  }
+  aws::verifier verifier(std::int64_t now = t_2015, std::optional<std::string> token = std::nullopt) {
+    return make_verifier("us-east-1", "s3", now, std::move(token), aws::path_mode::automatic, "AKID", "SECRET");
+  }
+};
+}  // namespace
+
+TEST_CASE("aws_sigv4: verifier checks, each with its own errc", "[aws_sigv4][verify][negative]") {
+  check_fixture f;
+  SECTION("a good request passes") {
+    f.sign();
+    auto r = f.verifier().verify(f.req.view());
+    REQUIRE(r);
+    CHECK(r->identity == "AKID");
+    CHECK(r->mode == aws::payload_mode::hashed);
+  }
+  SECTION("no credentials") { CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::missing_credentials); }
+  SECTION("both forms") {
+    auto pr = aws::presign_request(f.req.view(), f.p);
+    REQUIRE(pr);
+    f.sign();
+    f.req.target = pr->target;
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::both_forms);
+  }
+  SECTION("two Authorization headers") {
+    auto s = f.sign();
+    f.req.headers.emplace_back("Authorization", s.authorization);
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::duplicate_header);
+  }
+  SECTION("scope date differs from X-Amz-Date day") {
+    auto s = f.sign();
+    f.req.set("X-Amz-Date", "20150831T000100Z");
+    CHECK(f.verifier(t_2015 + 43000).verify(f.req.view()).code() == aws::errc::scope_date_mismatch);
+  }
+  SECTION("region not accepted") {
+    f.p.region = "eu-west-1";
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::region_not_accepted);
+  }
+  SECTION("service not accepted") {
+    f.p.service = "iam";
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::service_not_accepted);
+  }
+  SECTION("unknown access key") {
+    f.p.access_key = "OTHER";
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::unknown_access_key);
+  }
+  SECTION("wrong secret") {
+    f.p.secret = "NOTSECRET";
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signature_mismatch);
+  }
+  SECTION("clock skew") {
+    f.sign();
+    CHECK(f.verifier(t_2015 + 900).verify(f.req.view()));
+    CHECK(f.verifier(t_2015 - 900).verify(f.req.view()));
+    CHECK(f.verifier(t_2015 + 901).verify(f.req.view()).code() == aws::errc::request_time_too_skewed);
+    CHECK(f.verifier(t_2015 - 901).verify(f.req.view()).code() == aws::errc::request_time_too_skewed);
+  }
+  SECTION("missing and malformed X-Amz-Date") {
+    f.sign();
+    f.req.set("X-Amz-Date", "2015-08-30T12:36:00Z");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::bad_date);
+    f.req.erase("X-Amz-Date");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::missing_date);
+  }
+  SECTION("session token: required, wrong, unexpected") {
+    f.sign();
+    CHECK(f.verifier(t_2015, std::string("TOKEN")).verify(f.req.view()).code() == aws::errc::bad_security_token);
+    f.p.session_token = "WRONG";
+    f.sign();
+    CHECK(f.verifier(t_2015, std::string("TOKEN")).verify(f.req.view()).code() == aws::errc::bad_security_token);
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::bad_security_token);
+    f.p.session_token = "TOKEN";
+    f.sign();
+    CHECK(f.verifier(t_2015, std::string("TOKEN")).verify(f.req.view()));
+  }
+  SECTION("an unsigned x-amz-* header") {
+    f.sign();
+    f.req.headers.emplace_back("x-amz-meta-evil", "1");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::unsigned_amz_header);
+    aws::verifier_options o;
+    o.regions = {"us-east-1"};
+    o.services = {"s3"};
+    o.require_signed_amz_headers = false;
+    aws::verifier lax(o, [](std::string_view) { return std::optional<aws::secret_record>({"SECRET", {}, {}}); },
+                      authwire::fixed_clock(t_2015));
+    CHECK(lax.verify(f.req.view()));
+  }
+  SECTION("a signed header removed") {
+    f.sign();
+    f.req.erase("Content-Type");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signed_header_absent);
+  }
+  SECTION("tampered body vs x-amz-content-sha256") {
+    f.sign();
+    f.req.body = "hello World";
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::payload_hash_mismatch);
+  }
+  SECTION("tampered body without x-amz-content-sha256 (non-S3)") {
+    f.p.service = "execute-api";
+    f.sign();
+    f.req.body = "hello World";
+    auto v = make_verifier("us-east-1", "execute-api", t_2015, std::nullopt, aws::path_mode::automatic, "AKID", "SECRET");
+    CHECK(v.verify(f.req.view()).code() == aws::errc::signature_mismatch);
+  }
+  SECTION("bad x-amz-content-sha256") {
+    f.p.payload_hash = "nothex";
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::bad_content_sha256);
+  }
+  SECTION("Content-MD5 signed and wrong") {
+    f.req.headers.emplace_back("Content-MD5", authwire::base64_encode(authwire::hash(authwire::hash_algorithm::md5, "other").view()));
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::content_md5_mismatch);
+    f.req.set("Content-MD5", authwire::base64_encode(authwire::hash(authwire::hash_algorithm::md5, f.req.body).view()));
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()));
+    f.req.set("Content-MD5", "xx");
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::bad_content_md5);
+  }
+  SECTION("x-amz-checksum-sha256 signed and wrong") {
+    f.req.headers.emplace_back("x-amz-checksum-sha256", aws::checksum_base64(aws::checksum_algorithm::sha256, "x"));
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::checksum_mismatch);
+    f.req.set("x-amz-checksum-sha256", aws::checksum_base64(aws::checksum_algorithm::sha256, f.req.body));
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()));
+    f.req.erase("x-amz-checksum-sha256");
+    f.req.headers.emplace_back("x-amz-checksum-crc32", aws::checksum_base64(aws::checksum_algorithm::crc32, "y"));
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::checksum_mismatch);
+  }
+  SECTION("UNSIGNED-PAYLOAD") {
+    f.p.payload_hash = aws::unsigned_payload;
+    f.sign();
+    auto r = f.verifier().verify(f.req.view());
+    REQUIRE(r);
+    CHECK(r->mode == aws::payload_mode::not_signed);
+  }
+  SECTION("presigned: expiry, not yet valid, tampering") {
+    f.p.expires = 60;
+    auto pr = aws::presign_request(f.req.view(), f.p);
+    REQUIRE(pr);
+    f.req.target = pr->target;
+    CHECK(f.verifier(t_2015 + 60).verify(f.req.view()));
+    CHECK(f.verifier(t_2015 + 61).verify(f.req.view()).code() == aws::errc::presigned_expired);
+    CHECK(f.verifier(t_2015 - 901).verify(f.req.view()).code() == aws::errc::presigned_not_yet_valid);
+    const std::string good = f.req.target;
+    f.req.target = good.substr(0, good.find("x=1")) + "x=2" + good.substr(good.find("x=1") + 3);
+    auto bad = f.verifier().verify(f.req.view());
+    CHECK(bad.code() == aws::errc::signature_mismatch);
+    CHECK(bad.offset() == f.req.target.find("X-Amz-Signature") - f.req.target.find('?') - 1);
+    f.req.target = good + "&X-Amz-Expires=60";
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::duplicate_query_parameter);
+  }
+}
+
+TEST_CASE("aws_sigv4: handler answers with statuses, S3 codes and a challenge", "[aws_sigv4][handler]") {
+  check_fixture f;
+  aws::verifier_options o;
+  o.regions = {"us-east-1"};
+  o.services = {"s3"};
+  o.realm = "test";
+  auto h = std::make_shared<aws::handler>(
+      o, [](std::string_view k) { return k == "AKID" ? std::optional<aws::secret_record>({"SECRET", {}, "bob"}) : std::nullopt; },
+      authwire::fixed_clock(t_2015));
+  authwire::authenticator auth;
+  auth.add(h);
+
+  auto d0 = auth.authenticate(f.req.view());
+  CHECK(d0.status() == 401);
+  REQUIRE(d0.challenges().size() == 1);
+  CHECK(d0.challenges()[0] == R"(AWS4-HMAC-SHA256 realm="test", region="us-east-1", service="s3")");
+
+  f.sign();
+  auto d1 = auth.authenticate(f.req.view());
+  CHECK(d1.status() == 200);
+  CHECK(d1.identity() == "bob");
+
+  f.req.set("Content-Type", "text/html");
+  auto d2 = auth.authenticate(f.req.view());
+  CHECK(d2.status() == 403);
+  CHECK(d2.code() == "SignatureDoesNotMatch");
+  CHECK(d2.reason() == "signature_mismatch");
+
+  f.p.access_key = "NOPE";
+  f.sign();
+  auto d3 = auth.authenticate(f.req.view());
+  CHECK(d3.status() == 403);
+  CHECK(d3.code() == "InvalidAccessKeyId");
+
+  f.p.access_key = "AKID";
+  f.p.time = t_2015 - 3600;
+  f.sign();
+  auto d4 = auth.authenticate(f.req.view());
+  CHECK(d4.status() == 403);
+  CHECK(d4.code() == "RequestTimeTooSkewed");
+
+  f.req.set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/2015/us-east-1/s3/aws4_request");
+  auto d5 = auth.authenticate(f.req.view());
+  CHECK(d5.status() == 400);
+  CHECK(d5.code() == "AuthorizationHeaderMalformed");
+
+  // Presigned: claimed through has_other_credentials.
+  f.req.erase("Authorization");
+  f.req.erase("X-Amz-Date");
+  f.req.erase("x-amz-content-sha256");
+  f.p.time = t_2015 - 7200;
+  f.p.expires = 60;
+  auto pr = aws::presign_request(f.req.view(), f.p);
+  REQUIRE(pr);
+  f.req.target = pr->target;
+  auto d6 = auth.authenticate(f.req.view());
+  CHECK(d6.status() == 403);
+  CHECK(d6.code() == "AccessDenied");
+  CHECK(d6.reason() == "presigned_expired");
+  f.req.target = pr->target.substr(0, pr->target.find("X-Amz-Expires")) + "X-Amz-Expires=0" +
+                 pr->target.substr(pr->target.find("&X-Amz-Signature"));
+  auto d7 = auth.authenticate(f.req.view());
+  CHECK(d7.status() == 400);
+  CHECK(d7.code() == "AuthorizationQueryParametersError");
+
+  CHECK(aws::http_status(aws::errc::missing_credentials) == 401);
+  CHECK(aws::make_error_code(aws::errc::signature_mismatch).message() == "the signature does not match");
+  std::error_code ec = aws::errc::bad_scheme;
+  CHECK(ec.category().name() == std::string("authwire.aws_sigv4"));
+}
+
+TEST_CASE("aws_sigv4: signing-key cache is keyed by secret too", "[aws_sigv4][cache]") {
+  aws::signing_key_cache c(2);
+  const auto k1 = c.get("A", "s1", "20150830", "us-east-1", "s3");
+  const auto k2 = c.get("A", "s1", "20150830", "us-east-1", "s3");
+  CHECK(k1.hex() == k2.hex());
+  CHECK(c.hits() == 1);
+  const auto k3 = c.get("A", "s2", "20150830", "us-east-1", "s3");
+  CHECK(k3.hex() != k1.hex());
+  CHECK(k3.hex() == aws::derive_signing_key("s2", "20150830", "us-east-1", "s3").hex());
+  c.get("B", "s1", "20150830", "us-east-1", "s3");  // evicts the least recently used
+  CHECK(c.misses() == 3);
+}
