@@ -148,7 +148,8 @@ enum class padding : std::uint8_t { forbidden, required, optional };
 inline void hex_encode(std::string& out, std::string_view in) {
   constexpr char digits[] = "0123456789abcdef";
   out.reserve(out.size() + in.size() * 2);
-  for (unsigned char c : in) {
+  for (const char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
     out += digits[c >> 4];
     out += digits[c & 15];
   }
