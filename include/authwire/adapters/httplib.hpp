@@ -166,6 +166,33 @@ inline httplib::Server::HandlerWithResponse protect(std::shared_ptr<authenticato
   };
 }
 
+/// One protected path prefix and the authenticator that guards it.
+struct route {
+  std::string prefix;
+  std::shared_ptr<authenticator> auth;
+};
+
+/**
+ * A pre-routing handler for several protected areas: the route with the longest matching
+ * prefix judges the request (`"/api"` with Bearer, `"/admin"` with Digest, ...). Requests
+ * under no prefix go on unauthenticated.
+ */
+inline httplib::Server::HandlerWithResponse protect(std::vector<route> routes, protect_options opts = {}) {
+  return [routes = std::move(routes), opts](const httplib::Request& req, httplib::Response& res) {
+    detail::current_decision() = decision::not_found();
+    const route* best = nullptr;
+    for (const auto& r : routes)
+      if (detail::path_matches(req.path, r.prefix) && (!best || r.prefix.size() > best->prefix.size())) best = &r;
+    if (!best || !best->auth) return httplib::Server::HandlerResponse::Unhandled;
+    request_adapter ra(req, false);
+    decision d = best->auth->authenticate(ra.view());
+    apply(d, res, opts.one_challenge_line || best->auth->options().one_challenge_line);
+    if (!d.allowed()) return httplib::Server::HandlerResponse::Handled;
+    detail::current_decision() = std::move(d);
+    return httplib::Server::HandlerResponse::Unhandled;
+  };
+}
+
 /**
  * Wraps one route handler: authenticates with the body available, answers refusals itself,
  * and calls `next(req, res, decision)` when allowed (`identity()` is set too).
