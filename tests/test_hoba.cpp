@@ -335,7 +335,8 @@ TEST_CASE("hoba: Authorization value errors carry offsets into the value", "[hob
       {"HOBA a2lkLmNoLm5vbmNlMC5jMmxu", hoba::errc::token68_form, 5},
       {"HOBA realm=\"x\"", hoba::errc::missing_result, 14},
       {"HOBA", hoba::errc::missing_result, 4},
-      {"HOBA result=\"kid.c\\h.nonce0.c2ln\"", hoba::errc::bad_kid, 18},
+      {"HOBA result=\"kid.c\\h.nonce0.c2ln\"", hoba::errc::bad_challenge, 18},  // a quoted-pair
+      {"HOBA result=\"\\kid.ch.nonce0.c2ln\"", hoba::errc::bad_kid, 13},
       {"HOBA result=\"kid!.ch.nonce0.c2ln\"", hoba::errc::bad_kid, 16},
       {"HOBA result=kid.ch.nonce0.c2l!", hoba::errc::bad_signature_encoding, 29},  // "!" is a tchar
       {"HOBA result=\"kid.ch.nonce0.c2l!\"", hoba::errc::bad_signature_encoding, 30},
@@ -774,6 +775,15 @@ TEST_CASE("hoba: registration with proof of possession (RFC 7486 section 6.1)", 
     CHECK(d.status() == 401);
     CHECK(d.reason() == "proof_kid_mismatch");
   }
+  SECTION("a kid registered with another key is refused; the same key again is fine") {
+    s.add(kid, K().b_pub, "bob");
+    auto d = post(body, *hoba::build_credentials(sign(K().a_priv, kid, s.challenge())));
+    CHECK(d.status() == 403);
+    CHECK(d.reason() == "kid_in_use");
+    s.add(kid, K().a_pub, "alice");
+    d = post(body, *hoba::build_credentials(sign(K().a_priv, kid, s.challenge())));
+    CHECK(d.status() == 200);
+  }
   SECTION("a proof's challenge is single-use too") {
     auto proof = *hoba::build_credentials(sign(K().a_priv, kid, s.challenge()));
     CHECK(post(body, proof).status() == 200);
@@ -962,5 +972,5 @@ TEST_CASE("hoba: every errc has a name and a description", "[hoba][errc]") {
     const std::error_code ec = e;
     CHECK(ec.value() == i);
   }
-  CHECK(named == 50);
+  CHECK(named == 51);
 }

@@ -42,7 +42,20 @@
  *   base64urlchars allows; this library never sends padding.
  * - Registration (section 6.1) must prove possession of the new private key: the POST
  *   carries `Authorization: HOBA result=...` over a challenge this server issued, signed by
- *   the key being registered (`options::registration_needs_proof`, on by default).
+ *   the key being registered (`options::registration_needs_proof`, on by default). A kid that
+ *   is registered already with another key is refused (errc::kid_in_use, 403). The form's
+ *   `pub` may be PEM or base64 / base64url DER SubjectPublicKeyInfo; kidtype 0 ("a hash of the
+ *   public key") is not recomputed, since the RFC names no hash (kid_from_public_key() makes
+ *   one with SHA-256 for clients).
+ * - A challenge is used up by any attempt that reaches the store, right or wrong (a wrong
+ *   signature cannot be retried with it); a malformed result (400) does not reach the store.
+ *   Expired challenges stay in the store for `expired_grace` seconds after max-age so that a
+ *   late answer is told challenge_expired rather than unknown_challenge.
+ * - The nonce must have at least `parse_limits::min_nonce_chars` (6) characters, the 32 bits
+ *   that section 2 asks UAs to be able to use; set it to 1 to accept any nonce.
+ * - The `/.well-known/hoba/` paths other than `register` (getchal, login, logout) are given
+ *   as recalled from section 6 and may differ in spelling from the RFC; the handler never
+ *   routes by path, the application does.
  */
 #pragma once
 
@@ -138,6 +151,7 @@ enum class errc : std::uint8_t {
   proof_kid_mismatch = 59,     ///< the proof's kid differs from the form's kid (401)
   registration_refused = 60,   ///< the application refused the registration (403)
   missing_proof = 61,          ///< registration without a HOBA Authorization proof (401)
+  kid_in_use = 62,             ///< the kid is registered already, with another key (403)
 };
 
 /// The enumerator's name as spelled in the source.
@@ -193,6 +207,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::proof_kid_mismatch: return "proof_kid_mismatch";
     case errc::registration_refused: return "registration_refused";
     case errc::missing_proof: return "missing_proof";
+    case errc::kid_in_use: return "kid_in_use";
   }
   return "unknown";
 }
@@ -250,6 +265,7 @@ constexpr std::string_view describe(errc e) noexcept {
     case errc::proof_kid_mismatch: return "the registration proof was signed for another kid";
     case errc::registration_refused: return "the application refused the registration";
     case errc::missing_proof: return "the registration carries no HOBA proof of possession";
+    case errc::kid_in_use: return "the kid is registered already with another key";
   }
   return "unknown error";
 }
@@ -503,11 +519,8 @@ inline hoba_result<std::size_t> scan_part(std::string_view s, std::size_t i, std
   const auth_param_view* p = c->param("result");
   if (!p) return basic_error<errc>{errc::missing_result, value.size()};
   const std::size_t base = p->value_offset + (p->quoted ? 1u : 0u);
-  if (p->has_escapes) {
-    // base64urlchars and "." never need a quoted-pair; point at the first backslash.
-    const std::size_t bs = p->raw_value.find('\\');
-    return basic_error<errc>{errc::bad_kid, base + bs};
-  }
+  // The raw text, escapes kept: base64urlchars and "." never need a quoted-pair, so a
+  // backslash is reported as a bad byte of the part it is in.
   return parse_result(p->raw_value, base, lim);
 }
 
@@ -1025,8 +1038,9 @@ class handler final : public scheme_handler {
    * the proof of possession (a HOBA Authorization signed by the new key for its kid, unless
    * `registration_needs_proof` is off), then asks the application to store the key.
    * @return 200 with `Hobareg: regok` or `reginwork` (and the session cookie when sessions are
-   *   on); 400 for a malformed form; 401 with a fresh challenge for a missing or wrong proof;
-   *   403 when refused; 503 when the store is unreachable.
+   *   on); 400 for a malformed form or a refused algorithm or key; 401 with a fresh challenge
+   *   for a missing or wrong proof; 403 when refused or when the kid belongs to another key
+   *   (kid_in_use); 503 when the store is unreachable.
    */
   decision handle_registration(const request_view& req) {
     auto fail = [&](verdict_kind k, errc e) -> decision {
@@ -1056,6 +1070,12 @@ class handler final : public scheme_handler {
     if (reg->alg == signature_algorithm::rsa_sha1 && !opts_.allow_rsa_sha1)
       return fail(verdict_kind::bad_request, errc::algorithm_not_allowed);
     if (auto kc = check_key(reg->key); kc != errc::ok) return fail(verdict_kind::bad_request, kc);
+    // A kid belongs to one key: registering another key under a known kid would take the
+    // account over. The same key again is accepted (a repeated registration).
+    if (lookup_) {
+      if (auto existing = lookup_(reg->kid); existing && EVP_PKEY_eq(existing->key.get(), reg->key.get()) != 1)
+        return fail(verdict_kind::forbidden, errc::kid_in_use);
+    }
     if (opts_.registration_needs_proof) {
       const auto authz = req.header("Authorization");
       if (!authz || req.count("Authorization") != 1) return fail(verdict_kind::unauthorized, errc::missing_proof);
@@ -1118,7 +1138,7 @@ class handler final : public scheme_handler {
   static verdict_kind kind_of(errc e) noexcept {
     const auto v = static_cast<unsigned>(e);
     if (e == errc::store_unavailable) return verdict_kind::unavailable;
-    if (e == errc::registration_refused) return verdict_kind::forbidden;
+    if (e == errc::registration_refused || e == errc::kid_in_use) return verdict_kind::forbidden;
     if (v < 30 || (v >= 50 && v <= 58)) return verdict_kind::bad_request;
     return verdict_kind::unauthorized;
   }
