@@ -479,6 +479,28 @@ TEST_CASE("redis_store: reconnects after Redis restarts, refusing counters it lo
   }
 }
 
+TEST_CASE("redis_store: a child process after fork() opens its own connections", "[redis][store]") {
+  redis_server srv;
+  redis_store s(opts_for(srv, "fork:"));
+  REQUIRE(s.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::ok);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // No Catch2 here: the exit status says what the child saw.
+    const bool ok = s.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::replayed &&
+                    s.use_counter("nc", 2, 64, t0, t0 + life, t0) == store_status::ok && s.connects() == 2;
+    ::_exit(ok ? 0 : 1);
+  }
+  int st = 0;
+  REQUIRE(::waitpid(child, &st, 0) == child);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+  // The parent's connection was not disturbed by the child.
+  CHECK(s.use_counter("nc", 2, 64, t0, t0 + life, t0) == store_status::replayed);
+  CHECK(s.use_counter("nc", 3, 64, t0, t0 + life, t0) == store_status::ok);
+  CHECK(s.connects() == 1);
+}
+
 TEST_CASE("redis_store: Redis down means unavailable (fail closed), then recovery", "[redis][store][restart]") {
   redis_server srv;
   redis_store s(opts_for(srv, "down:"));

@@ -27,7 +27,9 @@
  * on by default) the store keeps a floor key `<prefix>#floor` without TTL, set to the caller's
  * `now` by the first `use_counter` that finds it missing; a counter that does not exist yet
  * is refused (too_old) for anything issued strictly before the floor. After a data loss,
- * clients holding old nonces get one stale answer and continue with a fresh nonce.
+ * clients holding old nonces get one stale answer and continue with a fresh nonce (the same
+ * happens once when a fleet first starts on an empty Redis). The floor is one process's
+ * clock: keep the fleet's clocks in step (NTP), as Digest's nonce lifetime needs anyway.
  *
  * Connections. A pool of at most `pool_size` hiredis connections, opened lazily and checked
  * out under a mutex (callers wait up to `checkout_timeout` for a free one). Connect and
@@ -51,6 +53,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -401,7 +405,8 @@ class redis_store final : public state_store {
     });
   }
 
-  /// Closes the idle pooled connections (e.g. in a child after fork(); busy ones close on return).
+  /// Closes the idle pooled connections (busy ones stay open). A child after fork() needs no
+  /// call: the store notices the new process and opens its own connections.
   void close_idle() noexcept {
     std::vector<detail::redis_connection> idle;
     {
@@ -431,7 +436,7 @@ class redis_store final : public state_store {
  private:
   using clock = std::chrono::steady_clock;
 
-  enum class outcome { done, io_error, retry_fresh };
+  enum class outcome { done, io_error, drop_connection };
 
   void note_error(std::string_view what) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -512,8 +517,19 @@ class redis_store final : public state_store {
   // A pooled connection, or a freshly opened one when `fresh`; null when none can be had.
   detail::redis_connection checkout(bool fresh) {
     std::unique_lock<std::mutex> lock(mu_);
+    if (owner_pid_ != ::getpid()) {
+      // In a child after fork(): the inherited sockets belong to the parent; forget them
+      // without a word to Redis (redisFree only closes this process's descriptors).
+      idle_.clear();
+      open_ = 0;
+      owner_pid_ = ::getpid();
+    }
     const auto deadline = clock::now() + opts_.checkout_timeout;
     for (;;) {
+      if (fresh && open_ >= opts_.pool_size && !idle_.empty()) {
+        idle_.pop_back();  // make room for the fresh connection: idle ones are suspect too
+        --open_;
+      }
       while (!fresh && !idle_.empty()) {
         detail::redis_connection c = std::move(idle_.back());
         idle_.pop_back();
@@ -572,7 +588,7 @@ class redis_store final : public state_store {
       }
       if (o == outcome::io_error) note_error(std::string("redis: I/O error: ") + c->errstr);
       drop(std::move(c));
-      if (o == outcome::retry_fresh) return st;
+      if (o == outcome::drop_connection) return st;
     }
     return store_status::unavailable;
   }
@@ -581,7 +597,7 @@ class redis_store final : public state_store {
   outcome server_error(const redisReply& r, store_status& st) {
     note_error(std::string("redis: ") + std::string(r.str ? r.str : "", r.str ? r.len : 0));
     st = store_status::unavailable;
-    if (r.len >= 8 && std::memcmp(r.str, "READONLY", 8) == 0) return outcome::retry_fresh;
+    if (r.len >= 8 && std::memcmp(r.str, "READONLY", 8) == 0) return outcome::drop_connection;
     return outcome::done;
   }
 
@@ -640,6 +656,7 @@ class redis_store final : public state_store {
   std::condition_variable cv_;
   std::vector<detail::redis_connection> idle_;
   std::size_t open_ = 0;  // idle and checked out
+  pid_t owner_pid_ = ::getpid();
   clock::time_point down_until_{};
   std::string last_error_;
   std::atomic<std::uint64_t> round_trips_{0};
