@@ -491,7 +491,9 @@ class list_parser {
     bool operator()(std::string_view a, std::string_view b) const noexcept { return iequals(a, b); }
   };
   using name_set = std::unordered_set<std::string_view, ci_hash, ci_equal>;
-  static constexpr std::size_t hashed_after = 16;
+  // At inline_params, so that every header the parser keeps inline is also checked without
+  // allocating (the quadratic scan is at most 496 comparisons).
+  static constexpr std::size_t hashed_after = inline_params;
 
   std::unique_ptr<name_set> names_;
   std::size_t names_first_ = 0;
