@@ -40,3 +40,11 @@ foreach(_aw_i RANGE ${_aw_last})
 endforeach()
 
 include(${CMAKE_CURRENT_LIST_DIR}/test_package.cmake)
+
+# scripts/deps.sh: a missing package leads to one `apt-get update` and one install (dry run).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/deps_check_packages.txt "cmake # installed\nno-such-package-authwire-check\n")
+add_test(NAME "scripts: deps.sh installs only what is missing (dry run)"
+  COMMAND env AUTHWIRE_DEPS_LIST=${CMAKE_CURRENT_BINARY_DIR}/deps_check_packages.txt AUTHWIRE_DEPS_DRY_RUN=1
+          bash ${PROJECT_SOURCE_DIR}/scripts/deps.sh)
+set_tests_properties("scripts: deps.sh installs only what is missing (dry run)" PROPERTIES LABELS scripts
+  PASS_REGULAR_EXPRESSION "deps: installing no-such-package-authwire-check\n[^\n]*apt-get update -q\n[^\n]*apt-get install -y -q --no-install-recommends no-such-package-authwire-check\n$")
