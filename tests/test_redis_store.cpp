@@ -49,7 +49,7 @@ int free_port() {
 // One redis-server child process on 127.0.0.1:<port>.
 class redis_server {
  public:
-  redis_server() : port_(free_port()) { start(); }
+  explicit redis_server(std::string unix_socket = {}) : port_(free_port()), unix_(std::move(unix_socket)) { start(); }
   ~redis_server() { stop(); }
   redis_server(const redis_server&) = delete;
   redis_server& operator=(const redis_server&) = delete;
@@ -66,9 +66,15 @@ class redis_server {
         ::dup2(null, 1);
         ::dup2(null, 2);
       }
-      ::execlp(AUTHWIRE_REDIS_SERVER, AUTHWIRE_REDIS_SERVER, "--port", port.c_str(), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", "/tmp",
-               static_cast<char*>(nullptr));
+      if (unix_.empty()) {
+        ::execlp(AUTHWIRE_REDIS_SERVER, AUTHWIRE_REDIS_SERVER, "--port", port.c_str(), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", "/tmp",
+                 static_cast<char*>(nullptr));
+      } else {
+        ::execlp(AUTHWIRE_REDIS_SERVER, AUTHWIRE_REDIS_SERVER, "--port", port.c_str(), "--bind", "127.0.0.1",
+                 "--unixsocket", unix_.c_str(), "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+                 "--daemonize", "no", "--dir", "/tmp", static_cast<char*>(nullptr));
+      }
       ::_exit(127);
     }
     for (int i = 0; i < 500; ++i) {
@@ -142,6 +148,7 @@ class redis_server {
 
  private:
   int port_;
+  std::string unix_;
   pid_t pid_ = -1;
   bool stopped_ = false;
 };
@@ -546,6 +553,57 @@ TEST_CASE("redis_store: a Redis that stops answering times out as unavailable", 
   // The timed-out command may have run after all (value 2): never accepted twice.
   CHECK(s.use_counter("nc:a", 2, 64, t0, t0 + life, t0) != store_status::unavailable);
   CHECK(s.use_counter("nc:a", 2, 64, t0, t0 + life, t0) == store_status::replayed);
+}
+
+TEST_CASE("redis_store: Unix socket, AUTH (password and ACL user) and SELECT", "[redis][store]") {
+  SECTION("unix socket") {
+    const std::string path = "/tmp/authwire-test-redis-" + std::to_string(::getpid()) + ".sock";
+    redis_server srv(path);
+    redis_options o;
+    o.unix_socket = path;
+    o.port = 1;  // not used
+    o.prefix = "unix:";
+    redis_store s(o);
+    CHECK(s.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::ok);
+    CHECK(s.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::replayed);
+    CHECK(srv.raw_int({"EXISTS", "unix:nc"}) == 1);
+  }
+  SECTION("database") {
+    redis_server srv;
+    redis_options o = opts_for(srv, "db:");
+    o.database = 3;
+    redis_store s(o);
+    CHECK(s.put("v", "x", t0 + life, t0) == store_status::ok);
+    CHECK(srv.raw_int({"EXISTS", "db:v"}) == 0);  // database 0
+    auto r = srv.raw({"EVAL", "redis.call('SELECT', 3) return redis.call('EXISTS', KEYS[1])", "1", "db:v"});
+    REQUIRE(r->type == REDIS_REPLY_INTEGER);
+    CHECK(r->integer == 1);
+  }
+  SECTION("password and ACL user") {
+    redis_server srv;
+    srv.raw({"ACL", "SETUSER", "app", "on", ">app-secret", "~app:*", "+@all"});
+    srv.raw({"CONFIG", "SET", "requirepass", "default-secret"});
+    redis_options o = opts_for(srv, "app:");
+    redis_store none(o);
+    CHECK(none.ping() == store_status::unavailable);  // NOAUTH
+    o.password = "default-secret";
+    redis_store def(o);
+    CHECK(def.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::ok);
+    o.username = "app";
+    o.password = "app-secret";
+    redis_store app(o);
+    CHECK(app.use_counter("nc", 1, 64, t0, t0 + life, t0) == store_status::replayed);
+    o.password = "wrong-secret";
+    redis_store bad(o);
+    CHECK(bad.ping() == store_status::unavailable);
+    CHECK(bad.last_error().find("wrong-secret") == std::string::npos);
+    CHECK(bad.connects() == 0);
+    // The ACL user may touch app:* only: another prefix is refused by Redis, fail closed.
+    o.password = "app-secret";
+    o.prefix = "other:";
+    redis_store outside(o);
+    CHECK(outside.put("v", "x", t0 + life, t0) == store_status::unavailable);
+  }
 }
 
 TEST_CASE("redis_store: Redis errors fail closed", "[redis][store]") {

@@ -421,7 +421,8 @@ class redis_store final : public state_store {
   /// normally, two when Redis had to be sent a script again (NOSCRIPT) or a retry happened.
   std::uint64_t round_trips() const noexcept { return round_trips_.load(std::memory_order_relaxed); }
 
-  /// Connections opened so far (the first, and one after each lost connection).
+  /// Connections opened and made ready (AUTH, SELECT) so far: the first ones, and one after
+  /// each lost connection.
   std::uint64_t connects() const noexcept { return connects_.load(std::memory_order_relaxed); }
 
   /// The last connection or Redis error (no secrets), for logs; empty when none happened.
@@ -482,7 +483,6 @@ class redis_store final : public state_store {
       note_error(std::string("redis: connect: ") + c->errstr);
       return nullptr;
     }
-    connects_.fetch_add(1, std::memory_order_relaxed);
     if (redisSetTimeout(c.get(), detail::to_timeval(opts_.command_timeout)) != REDIS_OK) {
       note_error("redis: cannot set the command timeout");
       return nullptr;
@@ -511,6 +511,7 @@ class redis_store final : public state_store {
         return nullptr;
       }
     }
+    connects_.fetch_add(1, std::memory_order_relaxed);
     return c;
   }
 
