@@ -2,7 +2,10 @@
 here: Python `requests` for HTTP and the `openssl` command for keys and RSA signatures. The
 HOBA-TBS is built by this script from RFC 7486 section 2, not by the library.
 
-Usage: hoba.py <path to hoba_server>"""
+With a second argument, examples/hoba_client (the library's own client side) registers and
+logs in against the same server too.
+
+Usage: hoba.py <path to hoba_server> [<path to hoba_client>]"""
 import base64
 import hashlib
 import os
@@ -145,5 +148,14 @@ with tempfile.TemporaryDirectory() as d, Server([sys.argv[1]]) as s:
             f"logout expires the cookie ({r.headers.get('Set-Cookie')})")
     r = requests.get(s.base + "/private", cookies=jar, timeout=10)
     f.check(r.status_code == 401 and "unknown_session" in r.text, f"after logout -> 401 ({r.status_code} {r.text})")
+
+    # 9. The library's own client: register a new key and log in.
+    if len(sys.argv) > 2:
+        bob = Key(d, "bob")
+        out = subprocess.run([sys.argv[2], s.base, bob.pem, "bob-phone"], capture_output=True, text=True,
+                             timeout=30)
+        f.check(out.returncode == 0, f"hoba_client exit status ({out.returncode}: {out.stdout} {out.stderr})")
+        f.check(out.stdout == "register 200 Hobareg=regok\nlogin 200 hello bob-phone\nreplay 401\n",
+                f"hoba_client output ({out.stdout!r})")
 
 f.finish()
