@@ -103,8 +103,9 @@ struct redis_options {
  * Builds a key prefix naming one application and one realm: `authwire:<app>:<realm>:`, with
  * `:`, `%`, `{`, `}` and bytes outside 0x21-0x7E percent-encoded so that no two
  * (application, realm) pairs share a prefix.
+ * @return e.g. "authwire:shop:users%20realm:" for ("shop", "users realm")
  */
-inline std::string redis_key_prefix(std::string_view application, std::string_view realm) {
+[[nodiscard]] inline std::string redis_key_prefix(std::string_view application, std::string_view realm) {
   std::string out = "authwire:";
   auto add = [&out](std::string_view s) {
     constexpr char hex[] = "0123456789ABCDEF";
@@ -297,6 +298,17 @@ inline bool parse_i64(const char* s, std::size_t n, std::int64_t& out) noexcept 
  * separates applications and realms sharing one Redis. Operation semantics are those of
  * `state_store` and `memory_store`, except that nothing is evicted by size (see the file
  * comment on `loss_guard`).
+ *
+ * @code
+ *   authwire::redis_options ro;
+ *   ro.host = "redis.internal";
+ *   ro.password = std::getenv("REDIS_PASSWORD");
+ *   ro.prefix = authwire::redis_key_prefix("shop", "api@example.org");
+ *   authwire::digest::options o;
+ *   o.realm = "api@example.org";
+ *   o.nonce_keys = {shared_key};  // the same key in every process of the fleet
+ *   o.store = std::make_shared<authwire::redis_store>(ro);
+ * @endcode
  */
 class redis_store final : public state_store {
  public:
