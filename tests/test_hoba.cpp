@@ -939,6 +939,45 @@ TEST_CASE("hoba: login session cookie and logout", "[hoba][session]") {
   }
 }
 
+TEST_CASE("hoba: getchal and adopted challenges", "[hoba][server]") {
+  server s;
+  s.add("a2lk", K().a_pub, "alice");
+  CHECK(hoba::well_known_register == "/.well-known/hoba/register");
+  CHECK(hoba::well_known_getchal == "/.well-known/hoba/getchal");
+  auto c = s.h->issue_challenge();
+  REQUIRE(c);
+  CHECK(c->size() == 43);
+  auto params = hoba::parse_challenge(s.h->challenge_value(*c));
+  REQUIRE(params);
+  CHECK(params->challenge == *c);
+  CHECK(send(s, sign(K().a_priv, "a2lk", *params)).status() == 200);
+  // A challenge issued by another process of the deployment, adopted here.
+  hoba::challenge_params other;
+  other.challenge = "ZnJvbS1hbm90aGVyLXByb2Nlc3M";
+  other.realm = "example realm";
+  CHECK(send(s, sign(K().a_priv, "a2lk", other)).reason() == "unknown_challenge");
+  REQUIRE(s.h->adopt_challenge(other.challenge, s.now - 10) == authwire::store_status::ok);
+  CHECK(send(s, sign(K().a_priv, "a2lk", other)).status() == 200);
+  REQUIRE(s.h->adopt_challenge(other.challenge, s.now - 601) == authwire::store_status::ok);
+  CHECK(send(s, sign(K().a_priv, "a2lk", other)).reason() == "challenge_expired");
+}
+
+TEST_CASE("hoba: unsafe cookie settings turn sessions off", "[hoba][session]") {
+  for (auto bad : {std::string("bad name"), std::string("a;b")}) {
+    hoba::options o;
+    o.session.enabled = true;
+    o.session.cookie_name = bad;
+    hoba::handler h(o, {});
+    CHECK_FALSE(h.opts().session.enabled);
+  }
+  hoba::options o;
+  o.session.enabled = true;
+  o.session.path = "/\r\nX-Evil: 1";
+  CHECK_FALSE(hoba::handler(o, {}).opts().session.enabled);
+  o.session.path = "/";
+  CHECK(hoba::handler(o, {}).opts().session.enabled);
+}
+
 TEST_CASE("hoba: client respond() answers a server's 401 end to end", "[hoba][client]") {
   server s;
   s.add("a2lk", K().a_pub, "alice");

@@ -670,11 +670,11 @@ struct sign_params {
  */
 inline std::string kid_from_public_key(const EVP_PKEY* key) {
   if (!key) return {};
-  const int n = i2d_PUBKEY(const_cast<EVP_PKEY*>(key), nullptr);
+  const int n = i2d_PUBKEY(key, nullptr);
   if (n <= 0) return {};
   std::string der(static_cast<std::size_t>(n), '\0');
   auto* p = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_PUBKEY(const_cast<EVP_PKEY*>(key), &p) != n) return {};
+  if (i2d_PUBKEY(key, &p) != n) return {};
   return base64url_encode(hash(hash_algorithm::sha256, der).view());
 }
 
@@ -905,7 +905,11 @@ struct registration_answer {
 /// Stores a new key. Called only after the form parsed and the proof of possession verified.
 using register_fn = std::function<registration_answer(const registration&)>;
 
-/// Login sessions by cookie (RFC 7486 section 6: the server MAY keep a session after login).
+/**
+ * Login sessions by cookie (RFC 7486 section 6: the server MAY keep a session after login).
+ * The cookie name must be a token, and path and same_site free of CTLs and ';'; otherwise the
+ * handler turns sessions off rather than write a broken Set-Cookie.
+ */
 struct session_options {
   bool enabled = false;              ///< issue a cookie after a successful login, and accept it
   std::string cookie_name = "hoba_session";
@@ -961,6 +965,13 @@ class handler final : public scheme_handler {
     if (opts_.challenge_bytes < 32) opts_.challenge_bytes = 32;
     if (opts_.max_age < 1) opts_.max_age = 1;
     if (opts_.expired_grace < 1) opts_.expired_grace = 1;
+    auto clean = [](std::string_view v) {
+      for (char c : v)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == ';') return false;
+      return true;
+    };
+    if (!is_token(opts_.session.cookie_name) || !clean(opts_.session.path) || !clean(opts_.session.same_site))
+      opts_.session.enabled = false;
   }
 
   const options& opts() const noexcept { return opts_; }
