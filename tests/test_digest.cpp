@@ -46,10 +46,12 @@ struct test_request {
   bool has_body = false;
   std::string peer = "127.0.0.1";
   std::string auth;
+  std::string host;
   std::vector<header_view> headers;
 
   request_view view() {
     headers.clear();
+    if (!host.empty()) headers.push_back({"Host", host});
     if (!auth.empty()) headers.push_back({"Authorization", auth});
     request_view r;
     r.method = method;
@@ -852,13 +854,32 @@ TEST_CASE("digest: verification refusals, each with its errc", "[digest][server]
   }
 }
 
-TEST_CASE("digest: uri in absolute-form must equal the request-target", "[digest][server]") {
+TEST_CASE("digest: uri and request-target in origin-form and absolute-form", "[digest][server]") {
   round_trip_env env({dg::algorithm::sha256});
   env.tr.target = "http://example.org/dir/index.html";
   forge f(env);
   CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  // A proxy request: curl --proxy-digest sends the origin-form (curl test 258).
   f.r.uri = "/dir/index.html";
   f.r.nc = 2;
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  f.r.uri = "/dir/other.html";
+  f.r.nc = 3;
+  CHECK(env.send(f.build()).reason == "uri_mismatch");
+  f.r.uri = "/dir/index.html?x";
+  f.r.nc = 4;
+  CHECK(env.send(f.build()).reason == "uri_mismatch");
+  // Origin-form target, absolute-form uri: its authority must be the Host.
+  env.tr.target = "/dir/index.html";
+  env.tr.host = "example.org";
+  f.r.uri = "http://example.org/dir/index.html";
+  f.r.nc = 5;
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  env.tr.host = "evil.example";
+  f.r.nc = 6;
+  CHECK(env.send(f.build()).reason == "uri_mismatch");
+  env.tr.host.clear();
+  f.r.nc = 7;
   CHECK(env.send(f.build()).reason == "uri_mismatch");
 }
 

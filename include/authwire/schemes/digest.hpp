@@ -1055,7 +1055,7 @@ class handler final : public scheme_handler {
       return fail_with(out, errc::qop_not_offered, c.qop_param.value_offset);
     }
     if (c.userhash && !off.userhash) return fail_with(out, errc::userhash_not_offered, c.userhash_param.value_offset);
-    if (!detail::equals_unescaped(c.uri, req.target)) return fail_with(out, errc::uri_mismatch, c.uri.value_offset);
+    if (!uri_matches(c.uri, req)) return fail_with(out, errc::uri_mismatch, c.uri.value_offset);
 
     // H(entity-body) for auth-int.
     detail::hexbuf body_hash;
@@ -1269,6 +1269,46 @@ class handler final : public scheme_handler {
     r.realm = f[6];
     r.opaque = f[7];
     return true;
+  }
+
+  // "http://host:port/p?q" -> {"host:port", "/p?q"}; false when not absolute-form.
+  static bool split_absolute(std::string_view t, std::string_view& authority, std::string_view& rest) noexcept {
+    const std::size_t colon = t.find("://");
+    if (colon == std::string_view::npos || colon == 0) return false;
+    for (std::size_t i = 0; i < colon; ++i) {
+      const char ch = t[i];
+      const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (i > 0 && ((ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.'));
+      if (!ok) return false;
+    }
+    const std::size_t a = colon + 3;
+    std::size_t e = t.find_first_of("/?", a);
+    if (e == std::string_view::npos) e = t.size();
+    authority = t.substr(a, e - a);
+    rest = t.substr(e);
+    return true;
+  }
+
+  /**
+   * The uri directive names the request-target (RFC 7616 section 3.4.6): equal to it, byte for
+   * byte. Two readings that real clients need: the target in absolute-form (a proxy request)
+   * and uri its origin-form (curl --proxy-digest sends the path), or uri in absolute-form whose
+   * authority is the Host header and whose path and query are the origin-form target.
+   */
+  static bool uri_matches(const auth_param_view& uri, const request_view& req) noexcept {
+    if (detail::equals_unescaped(uri, req.target)) return true;
+    if (uri.has_escapes) return false;
+    std::string_view auth, rest;
+    if (split_absolute(req.target, auth, rest)) {
+      if (rest.empty()) rest = "/";
+      if (rest.front() == '?') return false;
+      return uri.raw_value == rest;
+    }
+    if (split_absolute(uri.raw_value, auth, rest)) {
+      if (rest.empty()) rest = "/";
+      const auto host = req.header("Host");
+      return host && iequals(*host, auth) && rest == req.target;
+    }
+    return false;
   }
 
   std::string_view binding_data(const request_view& req) const noexcept {
