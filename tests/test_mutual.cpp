@@ -899,3 +899,33 @@ TEST_CASE("mutual: names and rules of the shared RFC 8120 notes", "[mutual][rfc8
   // The verified rule texts are the ones the parser enforces (asserted in the tests above).
   CHECK(doc.at("verified_text").size() == 5);
 }
+
+TEST_CASE("mutual: the client refuses an auth-scope that does not cover its host", "[mutual][negative][rfc8120]") {
+  auto init = [](const char* scope) {
+    mu::message m;
+    m.kind = mu::message_kind::init;
+    m.reason_value = mu::reason::initial;
+    m.auth_scope = scope;
+    m.realm = "r";
+    return *mu::build_challenge(m);
+  };
+  struct c {
+    const char* scope;
+    bool ok;
+  };
+  for (const auto& x : std::vector<c>{{"www.example.com", true},
+                                      {"WWW.Example.COM", true},
+                                      {"example.com", true},
+                                      {".example.com", true},
+                                      {"com", false},
+                                      {".com", false},
+                                      {"ample.com", false},
+                                      {"other.example", false},
+                                      {"sub.www.example.com", false}}) {
+    CAPTURE(x.scope);
+    mu::client cl(client_opts("alice", "pw"));
+    auto r = cl.on_unauthorized(init(x.scope));
+    CHECK(static_cast<bool>(r) == x.ok);
+    if (!x.ok) CHECK(r.code() == mu::errc::parameter_mismatch);
+  }
+}

@@ -59,6 +59,8 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/crypto.h>
+
 #include "../authentication_info.hpp"
 #include "../challenge.hpp"
 #include "../clock.hpp"
@@ -851,17 +853,20 @@ class handler final : public scheme_handler {
     rec.expires = now + opts_.kex_lifetime;
     const std::string scope = auth_scope(req);
     std::optional<std::string> pw = lookup_ ? lookup_(m.user, m.realm) : std::nullopt;
-    // The same PBKDF2 work for unknown users, so that timing does not tell them apart.
-    std::string pi = kam3::password_secret(m.alg, scope, m.realm, m.user, pw ? *pw : std::string_view("\x01unknown"));
-    if (pw) {
-      const std::string s_s1 = kam3::random_scalar(m.alg, opts_.random);
-      if (!kam3::server_exchange(m.alg, m.kc1, pi, s_s1, rec.ks1, rec.z))
-        return refuse(req, reason::invalid_parameters, errc::invalid_key);
-    } else {
+    if (!pw) {
+      // A fake session (RFC 8120 section 11, note 2): the same work on a random password, so
+      // that neither the 401-KEX-S1 (a K_s1 of the same distribution) nor the time it takes
+      // tells an unknown user from a known one. The session can never authenticate.
       rec.fake = true;
-      rec.ks1 = kam3::fake_ks1(m.alg, opts_.random);
-      rec.z = kam3::fake_ks1(m.alg, opts_.random);
+      std::string dummy(16, '\0');
+      opts_.random(reinterpret_cast<unsigned char*>(dummy.data()), dummy.size());
+      pw = std::move(dummy);
     }
+    std::string pi = kam3::password_secret(m.alg, scope, m.realm, m.user, *pw);
+    OPENSSL_cleanse(pw->data(), pw->size());
+    const std::string s_s1 = kam3::random_scalar(m.alg, opts_.random);
+    if (!kam3::server_exchange(m.alg, m.kc1, pi, s_s1, rec.ks1, rec.z))
+      return refuse(req, reason::invalid_parameters, errc::invalid_key);
     std::string sid_raw(16, '\0');
     opts_.random(reinterpret_cast<unsigned char*>(sid_raw.data()), sid_raw.size());
     const std::string sid = hex_encode(sid_raw);
@@ -949,7 +954,8 @@ struct client_options {
   std::string validation_host;
   /// For tls-server-end-point / tls-unique: the channel binding octets of the connection.
   std::optional<std::string> channel_binding;
-  /// The default auth-scope when a challenge has none (the URL's host name).
+  /// The URL's host name: the default auth-scope when a challenge has none, and the host the
+  /// challenge's auth-scope must cover (empty: not checked).
   std::string host;
   /// Algorithms the client accepts, preferred first; empty: all four, EC first.
   std::vector<algorithm> algorithms;
@@ -1088,9 +1094,10 @@ class client {
       if (!opts_.channel_binding) return error{errc::missing_channel_binding, 0};
       vh_ = *opts_.channel_binding;
     }
+    const std::string scope = init.auth_scope ? *init.auth_scope : opts_.host;
+    if (!scope_covers(scope, opts_.host)) return error{errc::parameter_mismatch, 0};
     alg_ = init.alg;
     tmpl_ = init;
-    const std::string scope = init.auth_scope ? *init.auth_scope : opts_.host;
     pi_ = kam3::password_secret(alg_, scope, init.realm, opts_.user, opts_.password);
     s_c1_ = kam3::random_scalar(alg_, opts_.random);
     kc1_ = kam3::client_kc1(alg_, s_c1_);
@@ -1102,6 +1109,18 @@ class client {
     if (!s) return s.error();
     state_ = st::exchanging;
     return s;
+  }
+
+  /// The auth-scope must name the host itself or a parent domain with at least one dot
+  /// (RFC 8120 section 5, as interpreted: a server may not claim a scope wider than its own
+  /// domain, nor a top-level domain). Compared case-insensitively; an empty host is not checked.
+  static bool scope_covers(std::string_view scope, std::string_view host) noexcept {
+    if (host.empty()) return true;
+    if (scope.empty()) return false;
+    if (iequals(scope, host)) return true;
+    if (scope.front() == '.') scope.remove_prefix(1);
+    if (scope.find('.') == std::string_view::npos || host.size() <= scope.size() + 1) return false;
+    return host[host.size() - scope.size() - 1] == '.' && iequals(host.substr(host.size() - scope.size()), scope);
   }
 
   result<std::string, errc> on_kex_s1(const message& k) {
