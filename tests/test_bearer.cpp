@@ -434,3 +434,29 @@ TEST_CASE("bearer: the token never appears in a verdict", "[bearer][handler][sec
     for (const auto& c : r.challenges) CHECK(c.find("secret") == std::string::npos);
   }
 }
+
+TEST_CASE("bearer: verify judges token answers against requirements", "[bearer][rfc9470]") {
+  bearer::requirements need;
+  need.scopes = {"read"};
+  auto good = bearer::token_info::valid("u", {"read", "x"});
+  CHECK(bearer::verify(good, need, 0) == errc::ok);
+  CHECK(bearer::verify(bearer::token_info::invalid(), need, 0) == errc::token_invalid);
+  CHECK(bearer::verify(bearer::token_info::expired(), need, 0) == errc::token_expired);
+  CHECK(bearer::verify(bearer::token_info::revoked(), need, 0) == errc::token_revoked);
+  CHECK(bearer::verify(bearer::token_info::valid("u", {"READ"}), need, 0) == errc::insufficient_scope);
+  need.acr_values = {"gold", "silver"};
+  good.acr = "silver";
+  CHECK(bearer::verify(good, need, 0) == errc::ok);
+  good.acr = "bronze";
+  CHECK(bearer::verify(good, need, 0) == errc::insufficient_user_authentication);
+  good.acr = "gold";
+  need.max_age = 10;
+  CHECK(bearer::verify(good, need, 100) == errc::insufficient_user_authentication);  // no auth_time
+  good.auth_time = 90;
+  CHECK(bearer::verify(good, need, 100) == errc::ok);
+  CHECK(bearer::verify(good, need, 101) == errc::insufficient_user_authentication);
+  good.auth_time = 161;  // beyond now + 60 s of skew
+  CHECK(bearer::verify(good, need, 100) == errc::insufficient_user_authentication);
+  good.auth_time = 160;
+  CHECK(bearer::verify(good, need, 100) == errc::ok);
+}

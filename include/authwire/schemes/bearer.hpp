@@ -556,6 +556,42 @@ struct token_info {
 /// The application's token check: introspection, a JWT library, a database.
 using token_validator = std::function<token_info(std::string_view token)>;
 
+/// What a resource needs from a token (RFC 6750 scope, RFC 9470 acr and max_age).
+struct requirements {
+  std::vector<std::string> scopes;      ///< every one must be granted
+  std::vector<std::string> acr_values;  ///< one must match the token's acr; empty: any
+  std::optional<std::int64_t> max_age;  ///< the longest time since auth_time, in seconds
+  std::int64_t max_clock_skew = 60;     ///< how far in the future an auth_time may lie
+};
+
+/**
+ * Judges a token check's answer against what the resource needs, at time `now`.
+ * @return errc::ok; token_invalid, token_expired or token_revoked (from `info.status`);
+ *         insufficient_scope (a scope missing); insufficient_user_authentication (acr not
+ *         among `acr_values`, or auth_time missing, too old or in the future beyond the skew).
+ */
+inline errc verify(const token_info& info, const requirements& need, std::int64_t now) noexcept {
+  switch (info.status) {
+    case token_status::valid: break;
+    case token_status::invalid: return errc::token_invalid;
+    case token_status::expired: return errc::token_expired;
+    case token_status::revoked: return errc::token_revoked;
+  }
+  for (const auto& s : need.scopes) {
+    bool have = false;
+    for (const auto& g : info.scopes) have = have || g == s;
+    if (!have) return errc::insufficient_scope;
+  }
+  bool acr_ok = need.acr_values.empty();
+  for (const auto& a : need.acr_values) acr_ok = acr_ok || a == info.acr;
+  if (!acr_ok) return errc::insufficient_user_authentication;
+  if (need.max_age) {
+    if (!info.auth_time || now - *info.auth_time > *need.max_age || *info.auth_time > now + need.max_clock_skew)
+      return errc::insufficient_user_authentication;
+  }
+  return errc::ok;
+}
+
 /// Options of `bearer::handler`.
 struct options {
   std::string realm = "authwire";            ///< sent in every challenge
@@ -613,26 +649,12 @@ class handler final : public scheme_handler {
     if (!t) return refuse(t.code());
     if (!*t) return verdict::make(verdict_kind::unauthorized, "missing_token");
     const token_info info = check_ ? check_((*t)->token()) : token_info::invalid();
-    switch (info.status) {
-      case token_status::valid: break;
-      case token_status::invalid: return refuse(errc::token_invalid);
-      case token_status::expired: return refuse(errc::token_expired);
-      case token_status::revoked: return refuse(errc::token_revoked);
-    }
-    const auto needed = opts_.required_scopes_for ? opts_.required_scopes_for(req) : opts_.required_scopes;
-    for (const auto& s : needed) {
-      bool have = false;
-      for (const auto& g : info.scopes) have = have || g == s;
-      if (!have) return refuse(errc::insufficient_scope, &needed);
-    }
-    bool acr_ok = opts_.acr_values.empty();
-    for (const auto& a : opts_.acr_values) acr_ok = acr_ok || a == info.acr;
-    bool age_ok = true;
-    if (opts_.max_age) {
-      const std::int64_t now = opts_.clock ? opts_.clock() : 0;
-      age_ok = info.auth_time && now - *info.auth_time <= *opts_.max_age && *info.auth_time <= now + 60;
-    }
-    if (!acr_ok || !age_ok) return refuse(errc::insufficient_user_authentication);
+    requirements need;
+    need.scopes = opts_.required_scopes_for ? opts_.required_scopes_for(req) : opts_.required_scopes;
+    need.acr_values = opts_.acr_values;
+    need.max_age = opts_.max_age;
+    const errc e = bearer::verify(info, need, opts_.clock ? opts_.clock() : 0);
+    if (e != errc::ok) return refuse(e, &need.scopes);
     return verdict::allow(info.subject);
   }
 
