@@ -24,6 +24,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -439,8 +440,17 @@ struct parse_limits {
 }
 
 namespace detail {
+inline constexpr auto lower_hex_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
+  return t;
+}();
 inline result<void, errc> check_signature_hex(std::string_view s, std::size_t base) {
   if (s.size() != 64) return {errc::bad_signature_format, base};
+  bool ok = true;
+  for (char c : s) ok &= lower_hex_table[static_cast<unsigned char>(c)];
+  if (ok) return {};
   for (std::size_t i = 0; i < s.size(); ++i)
     if (!is_lower_hex(s[i])) return {errc::bad_signature_format, base + i};
   return {};
@@ -1735,6 +1745,26 @@ class verifier {
     if (!auth.empty() && presigned) return {errc::both_forms, 0};
     if (auth.empty() && !presigned) return {errc::missing_credentials, 0};
 
+    // One pass over the headers for the SigV4 ones.
+    struct amz_header {
+      std::string_view value;
+      std::size_t count = 0;
+    } h_date, h_token, h_sha, h_decoded, h_trailer;
+    bool any_amz = false;
+    for (std::size_t i = 0; i < req.header_count; ++i) {
+      const std::string_view name = req.headers[i].name;
+      if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
+      any_amz = true;
+      const std::string_view rest = name.substr(6);
+      amz_header* slot = iequals(rest, "date")                     ? &h_date
+                         : iequals(rest, "content-sha256")         ? &h_sha
+                         : iequals(rest, "security-token")         ? &h_token
+                         : iequals(rest, "decoded-content-length") ? &h_decoded
+                         : iequals(rest, "trailer")                ? &h_trailer
+                                                                   : nullptr;
+      if (slot && slot->count++ == 0) slot->value = detail::trim_ows(req.headers[i].value);
+    }
+
     verified_request v;
     v.presigned = presigned;
     std::string_view signed_headers, signature, amz_date, token;
@@ -1748,16 +1778,14 @@ class verifier {
       scope = a->credential;
       signed_headers = a->signed_headers;
       signature = a->signature;
-      const std::size_t nd = req.count("x-amz-date");
-      if (nd == 0) return {errc::missing_date, 0};
-      if (nd > 1) return {errc::duplicate_header, 0};
-      amz_date = detail::trim_ows(*req.header("x-amz-date"));
+      if (h_date.count == 0) return {errc::missing_date, 0};
+      if (h_date.count > 1) return {errc::duplicate_header, 0};
+      amz_date = h_date.value;
       if (!detail::parse_amz_date(amz_date, t)) return {errc::bad_date, 0};
-      const std::size_t nt = req.count("x-amz-security-token");
-      if (nt > 1) return {errc::duplicate_header, 0};
-      if (nt) {
+      if (h_token.count > 1) return {errc::duplicate_header, 0};
+      if (h_token.count) {
         has_token = true;
-        token = detail::trim_ows(*req.header("x-amz-security-token"));
+        token = h_token.value;
       }
     } else {
       if (!opts_.allow_presigned) return {errc::unsupported_payload_mode, 0};
@@ -1773,7 +1801,7 @@ class verifier {
       detail::parse_amz_date(amz_date, t);
       has_token = pq.has_security_token;
       token = pq.security_token;
-      if (req.count("x-amz-security-token") > 0) return {errc::duplicate_header, 0};
+      if (h_token.count > 0) return {errc::duplicate_header, 0};
     }
     const std::size_t scope_at = presigned ? pq.credential_offset : 0;
     // Scope checks.
@@ -1799,7 +1827,7 @@ class verifier {
       return {errc::bad_security_token, 0};
     }
     // Headers: x-amz-* present must be signed.
-    if (opts_.require_signed_amz_headers) {
+    if (opts_.require_signed_amz_headers && any_amz) {
       for (std::size_t i = 0; i < req.header_count; ++i) {
         const std::string_view name = req.headers[i].name;
         if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
@@ -1820,11 +1848,11 @@ class verifier {
       }
       return std::string_view(body_hex, 64);
     };
-    const std::size_t nsha = req.count("x-amz-content-sha256");
+    const std::size_t nsha = h_sha.count;
     if (nsha > 1) return {errc::duplicate_header, 0};
     bool check_body_hash = false;
     if (nsha == 1) {
-      payload = detail::trim_ows(*req.header("x-amz-content-sha256"));
+      payload = h_sha.value;
       if (payload == unsigned_payload) {
         v.mode = payload_mode::not_signed;
       } else if (payload == streaming_payload) {
@@ -1887,9 +1915,9 @@ class verifier {
     v.seed_signature.assign(signature);
     v.signing_key = key;
     if (is_streaming(v.mode)) {
-      if (auto d = req.header("x-amz-decoded-content-length")) {
+      if (h_decoded.count) {
+        const std::optional<std::string_view> d = h_decoded.value;
         std::uint64_t len = 0;
-        *d = detail::trim_ows(*d);
         if (d->empty() || d->size() > 19) return {errc::decoded_length_mismatch, 0};
         for (char c : *d) {
           if (!detail::is_digit(c)) return {errc::decoded_length_mismatch, 0};
@@ -1897,7 +1925,8 @@ class verifier {
         }
         v.decoded_content_length = len;
       }
-      if (auto tr = req.header("x-amz-trailer")) {
+      if (h_trailer.count) {
+        const std::optional<std::string_view> tr = h_trailer.value;
         std::string_view l = *tr;
         std::size_t b = 0;
         for (std::size_t i = 0; i <= l.size(); ++i) {
@@ -1913,12 +1942,16 @@ class verifier {
   }
 
  private:
+  // True when `name` (any case) is an element of the lower-case ';' list.
   static bool list_contains(std::string_view list, std::string_view name) {
-    std::size_t b = 0;
-    for (std::size_t i = 0; i <= list.size(); ++i) {
-      if (i < list.size() && list[i] != ';') continue;
-      if (iequals(list.substr(b, i - b), name)) return true;
-      b = i + 1;
+    char buf[128];
+    if (name.empty() || name.size() > sizeof buf) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) buf[i] = authwire::detail::ascii_lower(name[i]);
+    const std::string_view n(buf, name.size());
+    for (std::size_t at = list.find(n); at != std::string_view::npos; at = list.find(n, at + 1)) {
+      const bool starts = at == 0 || list[at - 1] == ';';
+      const bool ends = at + n.size() == list.size() || list[at + n.size()] == ';';
+      if (starts && ends) return true;
     }
     return false;
   }
@@ -1931,7 +1964,9 @@ class verifier {
       if (!constant_time_equal(raw, hash(hash_algorithm::md5, req.body).view())) return {errc::content_md5_mismatch, 0};
     }
     for (std::size_t i = 0; i < req.header_count; ++i) {
-      const std::string name = detail::lower(req.headers[i].name);
+      const std::string_view raw_name = req.headers[i].name;
+      if (raw_name.size() < 15 || !iequals(raw_name.substr(0, 15), "x-amz-checksum-")) continue;
+      const std::string name = detail::lower(raw_name);
       const auto a = detail::checksum_from_header(name);
       if (a == checksum_algorithm::none || !list_contains(signed_headers, name)) continue;
       if (a == checksum_algorithm::unsupported) return {errc::unsupported_checksum, 0};

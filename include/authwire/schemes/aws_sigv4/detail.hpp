@@ -29,7 +29,8 @@ constexpr bool is_unreserved(char c) noexcept {
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_lower_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f'); }
 constexpr bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+  return static_cast<unsigned char>(c) <= 0x20 &&
+         (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f');
 }
 constexpr int hex_digit(char c) noexcept {
   return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
@@ -111,6 +112,14 @@ inline void append_trimmed(std::string& out, std::string_view v) {
   std::size_t i = 0, n = v.size();
   while (i < n && is_space(v[i])) ++i;
   while (n > i && is_space(v[n - 1])) --n;
+  // Fast path: no whitespace other than single SPs inside.
+  bool simple = true;
+  for (std::size_t k = i; k < n && simple; ++k)
+    if (is_space(v[k]) && (v[k] != ' ' || is_space(v[k + 1]))) simple = false;
+  if (simple) {
+    out.append(v.data() + i, n - i);
+    return;
+  }
   bool in_space = false;
   for (; i < n; ++i) {
     if (is_space(v[i])) {
