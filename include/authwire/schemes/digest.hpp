@@ -1207,7 +1207,7 @@ class handler final : public scheme_handler {
       b.param("nc", c.nc_param.raw_value, quoting::never);
     }
     const std::int64_t now = o_.clock();
-    if (r.issued_at + o_.nonce_lifetime - now < o_.nextnonce_within || r.registered)
+    if (r.issued_at + o_.nonce_lifetime - now < o_.nextnonce_within)
       b.param("nextnonce", make_nonce(req), quoting::always);
     auto s = b.str();
     return s ? std::move(*s) : std::string();

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file bench_digest.cpp
+ * @brief Server-side Digest (RFC 7616) verification of one SHA-256 request (parse, nonce
+ *        check, response) against the floor of the same run: the three SHA-256 hashes (HA1 from
+ *        the password, HA2, response) and the HMAC-SHA256 of the nonce, with fetched digests and
+ *        reused contexts, which no verifier can skip. Also: the nonce-count store step, the
+ *        whole handler verify (verdict and Authentication-Info), and one challenge with its
+ *        fresh nonce. Counts operator new per iteration (targets: verify 0, challenge 1) and
+ *        prints the ratio verify / floor at the end (target: at most 1.5).
+ *
+ * Build: bench/bench_digest.cmake (Google Benchmark, libbenchmark-dev).
+ */
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <authwire/crypto.hpp>
+#include <authwire/schemes/digest.hpp>
+
+namespace {
+std::atomic<std::uint64_t> g_news{0};
+void* counted(std::size_t n) {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+// Counts every allocation made through operator new in this program.
+void* operator new(std::size_t n) { return counted(n); }
+void* operator new[](std::size_t n) { return counted(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace dg = authwire::digest;
+
+namespace {
+
+constexpr std::int64_t t0 = 1700000000;
+const std::string realm = "http-auth@example.org";
+const std::string user = "Mufasa";
+const std::string password = "Circle of Life";
+
+struct fixture {
+  std::int64_t now = t0;
+  std::unique_ptr<dg::handler> h;
+  std::string authorization;
+  std::vector<authwire::header_view> hv;
+  authwire::request_view req;
+  std::string target = "/dir/index.html";
+
+  explicit fixture(std::vector<dg::algorithm> algs = {dg::algorithm::sha256}) {
+    dg::options o;
+    o.realm = realm;
+    o.algorithms = std::move(algs);
+    o.qops = {dg::qop::auth};
+    o.opaque = "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS";
+    o.nonce_keys = {std::string(32, 'k')};
+    o.clock = [this] { return now; };
+    h = std::make_unique<dg::handler>(o, [](std::string_view u, std::string_view, dg::algorithm, std::string& secret) {
+      if (u != user) return dg::secret_kind::unknown;
+      secret.assign(password);
+      return dg::secret_kind::password;
+    });
+    req.method = "GET";
+    req.target = target;
+    std::vector<std::string> ch;
+    h->challenges(req, ch);
+    dg::client c(user, password);
+    if (!c.on_challenges(ch[0])) std::abort();
+    auto a = c.authorization("GET", target);
+    if (!a) std::abort();
+    authorization = *a;
+    hv = {{"Host", "example.org"}, {"User-Agent", "curl/7.88.1"}, {"Accept", "*/*"}, {"Authorization", authorization}};
+    req.headers = hv.data();
+    req.header_count = hv.size();
+  }
+};
+
+void BM_digest_verify_sha256(benchmark::State& state) {
+  fixture f;
+  if (f.h->check(f.req, f.authorization).code != dg::errc::ok) std::abort();
+  const auto before = g_news.load();
+  for (auto _ : state) {
+    auto r = f.h->check(f.req, f.authorization);
+    benchmark::DoNotOptimize(r.code);
+  }
+  state.counters["allocs/iter"] =
+      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_digest_verify_sha256);
+
+// Parts of the verification: the generic grammar alone, and the typed Digest parse.
+void BM_digest_part_grammar(benchmark::State& state) {
+  fixture f;
+  for (auto _ : state) {
+    auto r = authwire::parse_credentials(f.authorization);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_digest_part_grammar);
+
+void BM_digest_part_parse(benchmark::State& state) {
+  fixture f;
+  for (auto _ : state) {
+    auto r = dg::parse(f.authorization);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_digest_part_parse);
+
+// The floor: what verification cannot avoid, with fetched digests and reused contexts.
+void BM_digest_floor_sha256(benchmark::State& state) {
+  fixture f;
+  auto c = dg::parse(f.authorization);
+  if (!c) std::abort();
+  const std::string nonce(c->nonce.raw_value), cnonce(c->cnonce.raw_value), nc(c->nc_param.raw_value);
+  std::string raw;
+  if (!authwire::base64url_decode(raw, nonce)) std::abort();
+  authwire::hasher h;
+  authwire::hmac mac(authwire::hash_algorithm::sha256, std::string(32, 'k'));
+  const auto before = g_news.load();
+  for (auto _ : state) {
+    mac.reset().update(std::string_view(raw).substr(0, 20)).update(realm);
+    auto m = mac.final();
+    benchmark::DoNotOptimize(m);
+    authwire::hex_digest ha1(h.init(authwire::hash_algorithm::sha256).update(user).update(":").update(realm).update(":").update(password).final());
+    authwire::hex_digest ha2(h.init(authwire::hash_algorithm::sha256).update("GET").update(":").update(f.target).final());
+    h.init(authwire::hash_algorithm::sha256).update(ha1.view()).update(":").update(nonce).update(":").update(nc);
+    h.update(":").update(cnonce).update(":auth:").update(ha2.view());
+    auto r = h.final();
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["allocs/iter"] =
+      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_digest_floor_sha256);
+
+// The replay step: one use_counter on the in-process store (a new nc every time).
+void BM_digest_nc_store(benchmark::State& state) {
+  authwire::memory_store s;
+  std::uint64_t nc = 0;
+  const auto before = g_news.load();
+  for (auto _ : state) {
+    auto st = s.use_counter("digest:nc:AAAAAGsEQL9AvZ-ro57Gbig3V6XO4tGOhhY7FEa4fJYUadWb", ++nc, 64, t0, t0 + 300, t0);
+    benchmark::DoNotOptimize(st);
+  }
+  state.counters["allocs/iter"] =
+      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_digest_nc_store);
+
+// The whole handler: check, store, verdict, Authentication-Info (the client's Authorization is
+// rebuilt with a fresh nc outside the timed region).
+void BM_digest_handler_verify(benchmark::State& state) {
+  fixture f;
+  dg::client c(user, password);
+  std::vector<std::string> ch;
+  f.h->challenges(f.req, ch);
+  if (!c.on_challenges(ch[0])) std::abort();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto a = c.authorization("GET", f.target);
+    f.hv[3].value = *a;
+    state.ResumeTiming();
+    auto v = f.h->verify(f.req, *a);
+    if (v.kind != authwire::verdict_kind::allow) state.SkipWithError("refused");
+    benchmark::DoNotOptimize(v);
+  }
+}
+BENCHMARK(BM_digest_handler_verify);
+
+// One challenge with its fresh nonce (one algorithm configured).
+void BM_digest_challenge(benchmark::State& state) {
+  fixture f;
+  std::vector<std::string> out;
+  out.reserve(4);
+  f.h->challenges(f.req, out);
+  out.clear();
+  const auto before = g_news.load();
+  for (auto _ : state) {
+    f.h->challenges(f.req, out);
+    benchmark::DoNotOptimize(out.data());
+    out.clear();
+  }
+  state.counters["allocs/iter"] =
+      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_digest_challenge);
+
+// Collects CPU time per benchmark to print the verify / floor ratio.
+class ratio_reporter : public benchmark::ConsoleReporter {
+ public:
+  std::map<std::string, double> ns;
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs)
+      if (!r.error_occurred && r.iterations > 0) ns[r.benchmark_name()] = r.GetAdjustedCPUTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ratio_reporter rep;
+  benchmark::RunSpecifiedBenchmarks(&rep);
+  const auto v = rep.ns.find("BM_digest_verify_sha256"), fl = rep.ns.find("BM_digest_floor_sha256");
+  if (v != rep.ns.end() && fl != rep.ns.end() && fl->second > 0)
+    std::printf("verify / floor = %.2f (target <= 1.5)\n", v->second / fl->second);
+  benchmark::Shutdown();
+  return 0;
+}
