@@ -504,6 +504,10 @@ TEST_CASE("challenge: every parse error with its offset", "[challenge][errors]")
       {"Basic a=b, c=(d)", errc::bad_character, 13},
       {"Basic @abc", errc::bad_character, 6},
       {"Basic realm=\xe4", errc::bad_character, 12},  // obs-text is allowed only in quoted-strings
+      // `1*SP ( token68 / #auth-param )`: an HTAB after the SPs cannot start either.
+      {"Basic \trealm=x", errc::bad_character, 6},
+      {"Basic  \tabc==", errc::bad_character, 7},
+      {"A, Basic \t realm=x", errc::bad_character, 9},
       // unterminated_quoted_string: offset of the opening DQUOTE.
       {"Basic realm=\"abc", errc::unterminated_quoted_string, 12},
       {"Basic realm=\"abc\\\"", errc::unterminated_quoted_string, 12},
@@ -545,6 +549,10 @@ TEST_CASE("challenge: every parse error with its offset", "[challenge][errors]")
   auto p = parse1("Basic a=1, b");
   REQUIRE(*p);
   expect_challenges(**p, {{"Basic", {{"a", "1"}}}, {"b", {}}});
+  // HTAB (OWS) before a comma is fine: `Basic \t, realm=x` is an empty element, then a parameter.
+  auto t = parse1("Basic \t, realm=x");
+  REQUIRE(*t);
+  expect_challenges(**t, {{"Basic", {{"realm", "x"}}}});
   auto q = parse1("Basic a=1, b c");
   REQUIRE(*q);
   expect_challenges(**q, {{"Basic", {{"a", "1"}}}, {"b", {}, "c"}});

@@ -351,6 +351,10 @@ class list_parser {
       }
       if (has_class(s[i], cc_ctl)) return err(errc::control_character, i);
       if (!sp_follows) return err(errc::expected_space, after_tok);
+      // `1*SP ( token68 / #auth-param )`: HTAB after the SPs may only come before a comma (an
+      // empty list element, handled above), never right before the token68 or first auth-param.
+      for (std::size_t k = after_tok; k < i; ++k)
+        if (s[k] == '\t') return err(errc::bad_character, k);
       auto r = start_challenge(tok, tok_begin);
       if (!r) return r;
       // token68, or the first element of #auth-param.
