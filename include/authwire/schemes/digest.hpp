@@ -520,18 +520,20 @@ inline bool too_long(const auth_param_view& p, std::size_t max) noexcept {
   }
   credentials c;
   for (const auto& p : cv.params()) {
-    if (p.is("username")) c.username = p;
-    else if (p.is("username*")) c.username_star = p;
-    else if (p.is("realm")) c.realm = p;
-    else if (p.is("nonce")) c.nonce = p;
-    else if (p.is("uri")) c.uri = p;
-    else if (p.is("response")) c.response = p;
-    else if (p.is("cnonce")) c.cnonce = p;
-    else if (p.is("opaque")) c.opaque = p;
-    else if (p.is("nc")) c.nc_param = p;
-    else if (p.is("qop")) c.qop_param = p;
-    else if (p.is("algorithm")) c.algorithm_param = p;
-    else if (p.is("userhash")) c.userhash_param = p;
+    // By length first: one case-insensitive comparison per parameter.
+    auto* slot = [&]() -> auth_param_view* {
+      switch (p.name.size()) {
+        case 2: return p.is("nc") ? &c.nc_param : nullptr;
+        case 3: return p.is("uri") ? &c.uri : p.is("qop") ? &c.qop_param : nullptr;
+        case 5: return p.is("realm") ? &c.realm : p.is("nonce") ? &c.nonce : nullptr;
+        case 6: return p.is("cnonce") ? &c.cnonce : p.is("opaque") ? &c.opaque : nullptr;
+        case 8:
+          return p.is("username") ? &c.username : p.is("response") ? &c.response : p.is("userhash") ? &c.userhash_param : nullptr;
+        case 9: return p.is("username*") ? &c.username_star : p.is("algorithm") ? &c.algorithm_param : nullptr;
+        default: return nullptr;
+      }
+    }();
+    if (slot) *slot = p;
   }
   using detail::too_long;
   const auto has = &credentials::has;
@@ -648,7 +650,41 @@ struct response_inputs {
   std::string_view body_hash_hex;  // H(entity-body), for auth-int
 };
 
-inline void update_field(hasher& h, const auth_param_view* p, std::string_view plain) {
+/// Collects small pieces into one buffer so that the hash sees few, larger updates.
+class buffered_hasher {
+ public:
+  explicit buffered_hasher(hasher& h) noexcept : h_(h) {}
+  buffered_hasher(const buffered_hasher&) = delete;
+  buffered_hasher& operator=(const buffered_hasher&) = delete;
+  buffered_hasher& update(std::string_view s) noexcept {
+    if (s.size() > sizeof(buf_) - n_) {
+      flush();
+      if (s.size() > sizeof(buf_)) {
+        h_.update(s);
+        return *this;
+      }
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+    return *this;
+  }
+  digest_bytes final() noexcept {
+    flush();
+    return h_.final();
+  }
+
+ private:
+  void flush() noexcept {
+    if (n_) h_.update(std::string_view(buf_, n_));
+    n_ = 0;
+  }
+  hasher& h_;
+  char buf_[1024];  // not initialized: only the first n_ bytes are read
+  std::size_t n_ = 0;
+};
+
+template <class Sink>
+inline void update_field(Sink& h, const auth_param_view* p, std::string_view plain) {
   if (p) for_each_unescaped(*p, [&](std::string_view piece) { h.update(piece); });
   else h.update(plain);
 }
@@ -656,8 +692,8 @@ inline void update_field(hasher& h, const auth_param_view* p, std::string_view p
 /// Session HA1 for -sess: H(HA1 ":" nonce ":" cnonce); identity otherwise.
 inline void session_ha1(hexbuf& ha1, const response_inputs& in) {
   if (!is_session(in.alg)) return;
-  auto& h = thread_hasher();
-  h.init(hash_of(in.alg)).update(ha1.view()).update(":");
+  buffered_hasher h(thread_hasher().init(hash_of(in.alg)));
+  h.update(ha1.view()).update(":");
   update_field(h, in.nonce_p, in.nonce);
   h.update(":");
   update_field(h, in.cnonce_p, in.cnonce);
@@ -666,8 +702,8 @@ inline void session_ha1(hexbuf& ha1, const response_inputs& in) {
 
 /// H(A2): A2 = method ":" uri [ ":" H(body) ]; for rspauth, method is empty.
 inline hexbuf ha2(const response_inputs& in, std::string_view method) {
-  auto& h = thread_hasher();
-  h.init(hash_of(in.alg)).update(method).update(":");
+  buffered_hasher h(thread_hasher().init(hash_of(in.alg)));
+  h.update(method).update(":");
   update_field(h, in.uri_p, in.uri);
   if (in.q == qop::auth_int) h.update(":").update(in.body_hash_hex);
   hexbuf r;
@@ -677,8 +713,8 @@ inline hexbuf ha2(const response_inputs& in, std::string_view method) {
 
 /// The response digest (bytes): KD(HA1, nonce:nc:cnonce:qop:HA2) or, without qop, KD(HA1, nonce:HA2).
 inline digest_bytes response_digest(const hexbuf& session_ha1_hex, const hexbuf& ha2_hex, const response_inputs& in) {
-  auto& h = thread_hasher();
-  h.init(hash_of(in.alg)).update(session_ha1_hex.view()).update(":");
+  buffered_hasher h(thread_hasher().init(hash_of(in.alg)));
+  h.update(session_ha1_hex.view()).update(":");
   update_field(h, in.nonce_p, in.nonce);
   h.update(":");
   if (in.q != qop::none) {
@@ -1101,14 +1137,16 @@ class handler final : public scheme_handler {
         secret_ok = true;
       }
     } else if (kind == secret_kind::password) {
-      h.init(ha).update(s.user).update(":").update(off.realm).update(":").update(s.secret);
-      h1.set(h.final());
+      detail::buffered_hasher b(h.init(ha));
+      b.update(s.user).update(":").update(off.realm).update(":").update(s.secret);
+      h1.set(b.final());
       secret_ok = true;
     }
     if (!secret_ok) {
       // Same work as a password: a dummy HA1 that matches no response of any password.
-      h.init(ha).update(s.user).update(":").update(off.realm).update(":\x01 authwire unknown user");
-      h1.set(h.final());
+      detail::buffered_hasher b(h.init(ha));
+      b.update(s.user).update(":").update(off.realm).update(":\x01 authwire unknown user");
+      h1.set(b.final());
     }
     detail::response_inputs in;
     in.alg = c.algorithm;
@@ -1340,11 +1378,28 @@ class handler final : public scheme_handler {
       lens[i] = static_cast<unsigned char>(rl >> (24 - 8 * i));
       lens[4 + i] = static_cast<unsigned char>(bl >> (24 - 8 * i));
     }
-    m.update("authwire digest nonce v1");
-    m.update(std::string_view(reinterpret_cast<const char*>(head), 20));
-    m.update(std::string_view(reinterpret_cast<const char*>(lens), 8));
-    m.update(o_.realm);
-    m.update(binding);
+    constexpr std::string_view label = "authwire digest nonce v1";
+    char buf[512];
+    const std::size_t total = label.size() + 28 + o_.realm.size() + binding.size();
+    if (total <= sizeof(buf)) {  // one update: the usual case
+      std::size_t n = 0;
+      auto put = [&](const void* p, std::size_t len) {
+        std::memcpy(buf + n, p, len);
+        n += len;
+      };
+      put(label.data(), label.size());
+      put(head, 20);
+      put(lens, 8);
+      put(o_.realm.data(), o_.realm.size());
+      put(binding.data(), binding.size());
+      m.update(std::string_view(buf, n));
+    } else {
+      m.update(label);
+      m.update(std::string_view(reinterpret_cast<const char*>(head), 20));
+      m.update(std::string_view(reinterpret_cast<const char*>(lens), 8));
+      m.update(o_.realm);
+      m.update(binding);
+    }
     return m.final();
   }
 
