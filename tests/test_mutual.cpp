@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <map>
 #include <sstream>
 #include <string>
@@ -43,6 +45,19 @@ std::string unhex(std::string_view h) {
   REQUIRE(hex_decode(reinterpret_cast<unsigned char*>(out.data()), h));
   return out;
 }
+
+// The input in a heap block of exactly its size, so that ASan catches any read past its end.
+class exact_buffer {
+ public:
+  explicit exact_buffer(const std::string& s) : n_(s.size()), p_(new char[s.size() ? s.size() : 1]) {
+    std::memcpy(p_.get(), s.data(), s.size());
+  }
+  std::string_view view() const { return {p_.get(), n_}; }
+
+ private:
+  std::size_t n_;
+  std::unique_ptr<char[]> p_;
+};
 
 struct fake_request {
   std::vector<header_view> headers;
@@ -726,7 +741,8 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
   };
   for (const auto& b : challenges) {
     CAPTURE(b.text);
-    auto r = mu::parse_challenge(b.text);
+    const exact_buffer in(b.text);
+    auto r = mu::parse_challenge(in.view());
     REQUIRE(!r);
     CHECK(r.code() == b.code);
     CHECK(r.offset() == b.offset);
@@ -747,7 +763,8 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
   };
   for (const auto& b : requests) {
     CAPTURE(b.text);
-    auto r = mu::parse_request(b.text);
+    const exact_buffer in(b.text);
+    auto r = mu::parse_request(in.view());
     REQUIRE(!r);
     CHECK(r.code() == b.code);
     CHECK(r.offset() == b.offset);
@@ -767,7 +784,8 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
            {"sid=0, vks=\"AA==\"", mu::errc::bad_hex, 5},
        }) {
     CAPTURE(b.text);
-    auto r = mu::parse_authentication_info(b.text, a);
+    const exact_buffer in(b.text);
+    auto r = mu::parse_authentication_info(in.view(), a);
     REQUIRE(!r);
     CHECK(r.code() == b.code);
     CHECK(r.offset() == b.offset);
@@ -927,5 +945,45 @@ TEST_CASE("mutual: the client refuses an auth-scope that does not cover its host
     auto r = cl.on_unauthorized(init(x.scope));
     CHECK(static_cast<bool>(r) == x.ok);
     if (!x.ok) CHECK(r.code() == mu::errc::parameter_mismatch);
+  }
+}
+
+TEST_CASE("mutual: every prefix and single-byte change of valid messages fails cleanly", "[mutual][negative]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  mu::client c(client_opts("alice", "correct horse"));
+  const std::string init = f.init_challenge();
+  const std::string kex = *c.on_unauthorized(init);
+  const std::string kex_s1 = f.send(kex).challenges.at(0);
+  const std::string vfy = *c.on_unauthorized(kex_s1);
+  verdict ok = f.send(vfy);
+  REQUIRE(ok.kind == verdict_kind::allow);
+  const std::string info = ok.authentication_info;
+  std::size_t failures = 0;
+  for (const std::string* s : {&init, &kex, &kex_s1, &vfy, &info}) {
+    for (std::size_t n = 0; n < s->size(); ++n) {
+      const exact_buffer in(s->substr(0, n));
+      auto a = mu::parse_challenge(in.view());
+      auto b = mu::parse_request(in.view());
+      auto d = mu::parse_authentication_info(in.view(), mu::algorithm::ec_p256_sha256);
+      failures += (a ? 0u : 1u) + (b ? 0u : 1u) + (d ? 0u : 1u);
+      if (!a) CHECK(a.offset() <= n);
+      if (!b) CHECK(b.offset() <= n);
+      if (!d) CHECK(d.offset() <= n);
+    }
+  }
+  CHECK(failures > 0);
+  REQUIRE(c.on_authentication_info(info));
+  // A changed byte anywhere in a fresh req-VFY-C never authenticates, and the unchanged one
+  // (same nc) still does afterwards: the change, not a replay, is what failed.
+  for (std::size_t i = 0; i < vfy.size(); i += 5) {
+    CAPTURE(i);
+    const std::string fresh = *c.authorize();
+    // Renaming the optional auth-scope makes it an unknown (ignored) parameter: still valid.
+    const auto scope_at = fresh.find("auth-scope=");
+    if (i >= scope_at && i < scope_at + 10) continue;
+    std::string t = fresh;
+    t[i] = static_cast<char>(t[i] ^ 1);  // never a mere change of case (names and hex ignore case)
+    CHECK(f.send(t).kind != verdict_kind::allow);
+    CHECK(f.send(fresh).kind == verdict_kind::allow);
   }
 }
