@@ -59,7 +59,8 @@ run "A broken header: the error names the code and the byte offset" \
   challenges 'Basic realm="simple", Digest realm="x, nonce=1'
 
 echo
-echo "== Server-side verification: the RFC 7616 section 3.9.1 request replayed (authwire verify)"
+echo "== Server-side verification (authwire verify): the RFC 7616 section 3.9.1 request, the same"
+echo "   request again (a replay), and RFC 7617 Basic credentials, right and wrong"
 issued='Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
@@ -69,13 +70,14 @@ def line(id, auth, schemes):
     headers = [["Host", "example.org"]] + ([["Authorization", auth]] if auth else [])
     print(json.dumps({"id": id, "request": {"method": "GET", "target": "/dir/index.html", "headers": headers},
         "server": {"now": 1700000000, "realm": "http-auth@example.org", "schemes": schemes,
-                   "accounts": [{"user": "Mufasa", "password": "Circle of Life"}],
+                   "accounts": [{"user": "Mufasa", "password": "Circle of Life"},
+                                {"user": "Aladdin", "password": "open sesame"}],
                    "digest": {"algorithms": ["SHA-256"], "qop": ["auth"], "issued": [os.environ["ISSUED"]]}}}))
 line("no-credentials", None, ["Digest", "Basic"])
 line("rfc7616-example", os.environ["AUTH"], ["Digest"])
 line("replayed", os.environ["AUTH"], ["Digest"])
+line("basic-rfc7617", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", ["Digest", "Basic"])
+line("basic-wrong-password", "Basic QWxhZGRpbjpvcGVuIHNlc2FtRQ==", ["Digest", "Basic"])
 ' > "$tmp"
 out="$("$tool" verify < "$tmp")" || true
 printf '%s\n' "$out" | show
-echo
-echo "(A line \"not handled: unsupported_scheme\" means that scheme's plug-in is not built yet.)"

@@ -11,6 +11,14 @@ def val(v):
     return json.dumps(v, ensure_ascii=False)
 
 
+def raw(v):
+    if v is None:
+        return "-"
+    if isinstance(v, dict):
+        return "(bytes, base64) " + v["b64"]
+    return str(v)
+
+
 def params(ps, ind):
     for n, v in ps:
         print(f"{ind}{n} = {val(v)}")
@@ -48,10 +56,10 @@ def main():
             e = d["error"]
             print(f"    request {d['id']}: not handled: {e['code']}: {e['message']}")
         else:
-            print(f"    request {d['id']}: {d['verdict']}, HTTP {d['status']}, scheme {d['scheme']}, "
-                  f"identity {val(d['identity'])}, reason {d['reason']}")
+            print(f"    request {d['id']}: {d['verdict']}, HTTP {d['status']}, scheme {raw(d['scheme'])}, "
+                  f"identity {raw(d['identity'])}, reason {raw(d['reason'])}")
             for n, v in d["headers"]:
-                print(f"        {n}: {val(v)}")
+                print(f"        {n}: {raw(v)}")
 
 
 if __name__ == "__main__":
