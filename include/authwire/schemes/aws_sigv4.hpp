@@ -348,6 +348,13 @@ struct credential_scope {
 };
 
 namespace detail {
+// Lower-case tchar: what a SignedHeaders name is made of.
+inline constexpr auto lower_tchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] = is_tchar(static_cast<char>(c)) && !(c >= 'A' && c <= 'Z');
+  return t;
+}();
 constexpr bool is_key_char(char c) noexcept {
   return c > 0x20 && c < 0x7F && c != '/' && c != ',' && c != ';' && c != '=';
 }
@@ -371,13 +378,14 @@ constexpr bool is_scope_char(char c) noexcept {
   std::string_view part[5];
   std::size_t start[5] = {};
   std::size_t n = 0, b = 0;
-  for (std::size_t i = 0; i <= v.size(); ++i) {
-    if (i == v.size() || v[i] == '/') {
-      if (n == 5) return {errc::bad_scope_terminator, base + start[4]};
-      start[n] = b;
-      part[n++] = v.substr(b, i - b);
-      b = i + 1;
-    }
+  for (;;) {
+    std::size_t i = v.find('/', b);
+    if (i == std::string_view::npos) i = v.size();
+    if (n == 5) return {errc::bad_scope_terminator, base + start[4]};
+    start[n] = b;
+    part[n++] = v.substr(b, i - b);
+    if (i == v.size()) break;
+    b = i + 1;
   }
   if (n < 5) return {errc::bad_credential, base + v.size()};
   if (part[0].empty()) return {errc::bad_credential, base};
@@ -423,8 +431,7 @@ struct parse_limits {
   std::string_view prev;
   for (std::size_t i = 0; i <= v.size(); ++i) {
     if (i < v.size() && v[i] != ';') {
-      const char c = v[i];
-      if (!is_tchar(c) || (c >= 'A' && c <= 'Z')) return {errc::bad_signed_headers, base + i};
+      if (!detail::lower_tchar[static_cast<unsigned char>(v[i])]) return {errc::bad_signed_headers, base + i};
       continue;
     }
     const std::string_view name = v.substr(b, i - b);
@@ -511,7 +518,8 @@ struct authorization_view {
     if (i == n || value[i] != '=') return {errc::expected_equals, i};
     ++i;
     const std::size_t v_at = i;
-    while (i < n && value[i] != ',' && value[i] != ' ' && value[i] != '\t') ++i;
+    // The value ends at ',' SP or HTAB (memchr-based scans; values are short).
+    i = std::min({value.find(',', v_at), value.find(' ', v_at), value.find('\t', v_at), n});
     const std::string_view v = value.substr(v_at, i - v_at);
     if (which == 0) {
       auto c = parse_credential(v, v_at);
@@ -836,7 +844,8 @@ inline result<void, errc> append_canonical_headers(std::string& out, const heade
     out += ':';
     bool found = false;
     for (std::size_t h = 0; h < count; ++h) {
-      if (!iequals(headers[h].name, name)) continue;
+      const std::string_view hn = headers[h].name;
+      if (hn.size() != name.size() || authwire::detail::ascii_lower(hn[0]) != name[0] || !iequals(hn, name)) continue;
       if (found) out += ',';
       found = true;
       detail::append_trimmed(out, headers[h].value);
@@ -1750,11 +1759,13 @@ class verifier {
       std::string_view value;
       std::size_t count = 0;
     } h_date, h_token, h_sha, h_decoded, h_trailer;
-    bool any_amz = false;
+    bool any_amz = false, any_digest = false;
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
+      if (name.size() == 11 && iequals(name, "content-md5")) any_digest = true;
       if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
       any_amz = true;
+      if (name.size() > 15 && iequals(name.substr(6, 9), "checksum-")) any_digest = true;
       const std::string_view rest = name.substr(6);
       amz_header* slot = iequals(rest, "date")                     ? &h_date
                          : iequals(rest, "content-sha256")         ? &h_sha
@@ -1901,7 +1912,7 @@ class verifier {
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
     if (check_body_hash && body_known && !constant_time_equal(payload, body_hash()))
       return {errc::payload_hash_mismatch, 0};
-    if (req.has_body && !is_streaming(v.mode)) {
+    if (any_digest && req.has_body && !is_streaming(v.mode)) {
       auto b = check_body_digests(req, signed_headers);
       if (!b) return b.error();
     }
