@@ -482,7 +482,7 @@ TEST_CASE("digest: oversized values are refused with their offset", "[digest][pa
 }
 
 TEST_CASE("digest: error codes have names, descriptions and a category", "[digest]") {
-  for (int i = 0; i <= 40; ++i) {
+  for (int i = 0; i <= 41; ++i) {
     const auto e = static_cast<dg::errc>(i);
     CHECK(dg::to_string(e) != "unknown");
     CHECK(dg::describe(e) != "unknown error");
@@ -935,6 +935,40 @@ TEST_CASE("digest: nonce binding to the URI and to the client address", "[digest
     f.r.nc = 2;
     CHECK(env.send(f.build()).reason == "bad_nonce");
   }
+}
+
+TEST_CASE("digest: nonce bound to method and path together", "[digest][nonce]") {
+  round_trip_env env({dg::algorithm::sha256});
+  env.o.binding = dg::nonce_binding::method | dg::nonce_binding::path;
+  env.tr.target = "/a?x=1";
+  env.h = std::make_unique<dg::handler>(env.o, env.acc.lookup());
+  forge f(env);
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  // Another query on the same path: still bound correctly.
+  env.tr.target = "/a?x=2";
+  f.r.uri = "/a?x=2";
+  f.r.nc = 2;
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  // Another method: refused.
+  env.tr.method = "POST";
+  f.r.method = "POST";
+  f.r.nc = 3;
+  CHECK(env.send(f.build()).reason == "bad_nonce");
+}
+
+TEST_CASE("digest: max_nc asks for a new nonce with stale=true", "[digest][nonce]") {
+  round_trip_env env({dg::algorithm::sha256});
+  env.o.max_nc = 2;
+  env.h = std::make_unique<dg::handler>(env.o, env.acc.lookup());
+  forge f(env);
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  f.r.nc = 2;
+  CHECK(env.send(f.build()).kind == verdict_kind::allow);
+  f.r.nc = 3;
+  auto v = env.send(f.build());
+  CHECK(v.reason == "nc_limit");
+  REQUIRE_FALSE(v.challenges.empty());
+  CHECK(v.challenges[0].find("stale=true") != std::string::npos);
 }
 
 TEST_CASE("digest: nextnonce when the nonce nears its end; a future nonce is refused", "[digest][nonce]") {

@@ -15,7 +15,9 @@
 //              "nonce_lifetime": 300,
 //              "nc_window": 64,
 //              "rfc2069": false,                      // accept the RFC 2069 form for own nonces
-//              "binding": "none",                     // or "uri", "client_address"
+//              "binding": "none",                     // or "uri", "client_address", "method",
+//                                                     //   "path", or a list of them
+//              "max_nc": 0,                           // highest nc per nonce (0: no limit)
 //              "issued": ["<WWW-Authenticate values another server sent>"]}
 //
 // State across lines (cli_state): nonces are signed with st.secret_key, nonce counts and the
@@ -83,12 +85,19 @@ inline std::shared_ptr<authwire::scheme_handler> make_handler_digest(const nlohm
   if (cfg.contains("rfc2069")) o.allow_rfc2069 = cfg["rfc2069"].get<bool>();
   if (o.qops.empty()) o.allow_rfc2069 = true;
   if (cfg.contains("binding")) {
-    const auto b = cfg["binding"].get<std::string>();
-    if (b == "none") o.binding = dg::nonce_binding::none;
-    else if (b == "uri") o.binding = dg::nonce_binding::uri;
-    else if (b == "client_address") o.binding = dg::nonce_binding::client_address;
-    else throw std::runtime_error("server.digest.binding: none, uri or client_address");
+    // A name or a list of names: "uri", "client_address", "method", "path" ("none": nothing).
+    nlohmann::json list = cfg["binding"].is_array() ? cfg["binding"] : nlohmann::json::array({cfg["binding"]});
+    for (const auto& x : list) {
+      const auto b = x.get<std::string>();
+      if (b == "none") continue;
+      else if (b == "uri") o.binding = o.binding | dg::nonce_binding::uri;
+      else if (b == "client_address") o.binding = o.binding | dg::nonce_binding::client_address;
+      else if (b == "method") o.binding = o.binding | dg::nonce_binding::method;
+      else if (b == "path") o.binding = o.binding | dg::nonce_binding::path;
+      else throw std::runtime_error("server.digest.binding: none, uri, client_address, method or path");
+    }
   }
+  if (cfg.contains("max_nc")) o.max_nc = cfg["max_nc"].get<std::uint32_t>();
   o.nonce_keys = {st.secret_key};
   o.store = st.store;
   o.clock = st.clock;

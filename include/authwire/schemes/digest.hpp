@@ -63,8 +63,9 @@ namespace digest {
 
 /**
  * Digest errors. Values are never reused. 1 to 21 and 25 are malformed credentials (400);
- * 22 to 24 and 26 to 34 refuse the credentials (401/407, fresh challenges); 35 is a store
- * that cannot answer (503); 36 and up are client-side and file errors.
+ * 22 to 24, 26 to 34 and 41 refuse the credentials (401/407, fresh challenges; stale=true for
+ * 31, 33, 34 and 41); 35 is a store that cannot answer (503); 36 to 40 are client-side and
+ * file errors.
  */
 enum class errc : std::uint8_t {
   ok = 0,
@@ -108,6 +109,7 @@ enum class errc : std::uint8_t {
   bad_authentication_info = 38,     ///< client: Authentication-Info malformed or not matching the request
   rspauth_mismatch = 39,            ///< client: rspauth is wrong (the server does not know the secret)
   bad_htdigest = 40,                ///< an htdigest line is not user:realm:32 hex digits
+  nc_limit = 41,                    ///< nc above options::max_nc: a new nonce is needed (stale=true)
 };
 
 /// The enumerator's name as spelled in the source.
@@ -154,6 +156,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::bad_authentication_info: return "bad_authentication_info";
     case errc::rspauth_mismatch: return "rspauth_mismatch";
     case errc::bad_htdigest: return "bad_htdigest";
+    case errc::nc_limit: return "nc_limit";
   }
   return "unknown";
 }
@@ -202,6 +205,7 @@ constexpr std::string_view describe(errc e) noexcept {
     case errc::bad_authentication_info: return "Authentication-Info is malformed or does not match the request";
     case errc::rspauth_mismatch: return "rspauth is wrong";
     case errc::bad_htdigest: return "an htdigest line is not user:realm:HA1";
+    case errc::nc_limit: return "the nonce count reached its limit: a new nonce is needed";
   }
   return "unknown error";
 }
@@ -786,12 +790,24 @@ using credential_fn =
 using userhash_fn =
     std::function<bool(std::string_view userhash, std::string_view realm, algorithm alg, std::string& user)>;
 
-/// What a stateless nonce is bound to, beyond the realm and its time.
+/**
+ * What a stateless nonce is bound to, beyond the realm and its time (libmicrohttpd's
+ * MHD_DAUTH_BIND_NONCE_*). Flags; combine them with `|`.
+ */
 enum class nonce_binding : std::uint8_t {
-  none,            ///< any request of the realm
-  uri,             ///< the request-target of the 401 (the client must come back to the same URI)
-  client_address,  ///< request_view::peer_address
+  none = 0,            ///< any request of the realm
+  uri = 1,             ///< the whole request-target of the 401, query included
+  client_address = 2,  ///< request_view::peer_address
+  method = 4,          ///< the request method
+  path = 8,            ///< the request-target without its query
 };
+constexpr nonce_binding operator|(nonce_binding a, nonce_binding b) noexcept {
+  return static_cast<nonce_binding>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+/// True when `set` holds the flag `f`.
+constexpr bool has_binding(nonce_binding set, nonce_binding f) noexcept {
+  return (static_cast<unsigned>(set) & static_cast<unsigned>(f)) != 0;
+}
 
 /// Options of the Digest handler, with safe defaults.
 struct options {
@@ -813,6 +829,9 @@ struct options {
   /// Accept nonces registered with handler::register_challenge (replays of captured traffic).
   bool accept_registered_nonces = false;
   unsigned nc_window = 64;               ///< out-of-order nonce counts accepted (1 to 64)
+  /// Highest nc accepted per nonce (0: no limit); beyond it the client gets stale=true and a new
+  /// nonce (libmicrohttpd's MHD_OPTION_DIGEST_AUTH_DEFAULT_MAX_NC).
+  std::uint32_t max_nc = 0;
   std::shared_ptr<state_store> store;    ///< nonce counts; null: an in-process memory_store
   clock_fn clock = system_clock();
   random_fn random = system_random();
@@ -1180,6 +1199,7 @@ class handler final : public scheme_handler {
       s.key.assign("digest:nc:");
       detail::append_unescaped(s.key, r.cred.nonce);
       const std::uint64_t nc = r.cred.qop == qop::none ? 1 : r.cred.nc;
+      if (o_.max_nc != 0 && nc > o_.max_nc) return refuse(req, errc::nc_limit);
       const store_status st = o_.store->use_counter(s.key, nc, o_.nc_window, r.issued_at,
                                                     r.issued_at + o_.nonce_lifetime + 1, now);
       switch (st) {
@@ -1209,7 +1229,7 @@ class handler final : public scheme_handler {
     }
     if ((n >= 1 && n <= 21) || e == errc::uri_mismatch)
       return verdict::make(verdict_kind::bad_request, std::string(to_string(e)));
-    if (e == errc::stale_nonce || e == errc::replayed_nc || e == errc::nc_too_old)
+    if (e == errc::stale_nonce || e == errc::replayed_nc || e == errc::nc_too_old || e == errc::nc_limit)
       return verdict::make(verdict_kind::unauthorized, std::string(to_string(e)), stale_challenges(req));
     return verdict::make(verdict_kind::unauthorized, std::string(to_string(e)));
   }
@@ -1349,13 +1369,25 @@ class handler final : public scheme_handler {
     return false;
   }
 
-  std::string_view binding_data(const request_view& req) const noexcept {
-    switch (o_.binding) {
-      case nonce_binding::none: return {};
-      case nonce_binding::uri: return req.target;
-      case nonce_binding::client_address: return req.peer_address;
-    }
-    return {};
+  // The pieces a nonce is bound to, each tagged and length-prefixed in the MAC input.
+  struct binding_pieces {
+    std::array<std::string_view, 4> v{};
+    std::array<char, 4> tag{};
+    std::size_t n = 0;
+  };
+  binding_pieces binding_data(const request_view& req) const noexcept {
+    binding_pieces b;
+    auto add = [&](nonce_binding f, char t, std::string_view x) {
+      if (!has_binding(o_.binding, f)) return;
+      b.v[b.n] = x;
+      b.tag[b.n] = t;
+      ++b.n;
+    };
+    add(nonce_binding::uri, 'u', req.target);
+    add(nonce_binding::client_address, 'a', req.peer_address);
+    add(nonce_binding::method, 'm', req.method);
+    add(nonce_binding::path, 'p', req.path());
+    return b;
   }
 
   hmac& mac(std::size_t key_index) {
@@ -1369,37 +1401,39 @@ class handler final : public scheme_handler {
     return c.macs[key_index].reset();
   }
 
-  digest_bytes nonce_mac(std::size_t key_index, const unsigned char* head, std::string_view binding) {
+  digest_bytes nonce_mac(std::size_t key_index, const unsigned char* head, const binding_pieces& bind) {
     hmac& m = mac(key_index);
-    unsigned char lens[8];
-    const auto rl = static_cast<std::uint32_t>(o_.realm.size());
-    const auto bl = static_cast<std::uint32_t>(binding.size());
-    for (int i = 0; i < 4; ++i) {
-      lens[i] = static_cast<unsigned char>(rl >> (24 - 8 * i));
-      lens[4 + i] = static_cast<unsigned char>(bl >> (24 - 8 * i));
-    }
     constexpr std::string_view label = "authwire digest nonce v1";
-    char buf[512];
-    const std::size_t total = label.size() + 28 + o_.realm.size() + binding.size();
-    if (total <= sizeof(buf)) {  // one update: the usual case
-      std::size_t n = 0;
-      auto put = [&](const void* p, std::size_t len) {
-        std::memcpy(buf + n, p, len);
-        n += len;
-      };
-      put(label.data(), label.size());
-      put(head, 20);
-      put(lens, 8);
-      put(o_.realm.data(), o_.realm.size());
-      put(binding.data(), binding.size());
-      m.update(std::string_view(buf, n));
-    } else {
-      m.update(label);
-      m.update(std::string_view(reinterpret_cast<const char*>(head), 20));
-      m.update(std::string_view(reinterpret_cast<const char*>(lens), 8));
-      m.update(o_.realm);
-      m.update(binding);
+    char buf[768];
+    std::size_t n = 0;
+    auto put = [&](const void* p, std::size_t len) {
+      if (len > sizeof(buf) - n) {  // long values: flush and stream them
+        m.update(std::string_view(buf, n));
+        n = 0;
+        if (len > sizeof(buf)) {
+          m.update(std::string_view(static_cast<const char*>(p), len));
+          return;
+        }
+      }
+      std::memcpy(buf + n, p, len);
+      n += len;
+    };
+    auto put_len = [&](std::size_t len) {
+      const auto l = static_cast<std::uint32_t>(len);
+      const unsigned char b4[4] = {static_cast<unsigned char>(l >> 24), static_cast<unsigned char>(l >> 16),
+                                   static_cast<unsigned char>(l >> 8), static_cast<unsigned char>(l)};
+      put(b4, 4);
+    };
+    put(label.data(), label.size());
+    put(head, 20);
+    put_len(o_.realm.size());
+    put(o_.realm.data(), o_.realm.size());
+    for (std::size_t i = 0; i < bind.n; ++i) {
+      put(&bind.tag[i], 1);
+      put_len(bind.v[i].size());
+      put(bind.v[i].data(), bind.v[i].size());
     }
+    m.update(std::string_view(buf, n));
     return m.final();
   }
 
@@ -1417,7 +1451,7 @@ class handler final : public scheme_handler {
     std::array<unsigned char, detail::nonce_raw_size> raw{};
     if (!detail::b64url_decode_fixed(text, raw.data())) return false;
     const std::string_view got(reinterpret_cast<const char*>(raw.data() + 20), detail::nonce_mac_size);
-    const std::string_view bind = binding_data(req);
+    const binding_pieces bind = binding_data(req);
     bool ok = false;
     for (std::size_t k = 0; k < o_.nonce_keys.size() && !ok; ++k) {
       const digest_bytes d = nonce_mac(k, raw.data(), bind);
