@@ -1403,7 +1403,7 @@ class handler final : public scheme_handler {
 
   digest_bytes nonce_mac(std::size_t key_index, const unsigned char* head, const binding_pieces& bind) {
     hmac& m = mac(key_index);
-    constexpr std::string_view label = "authwire digest nonce v1";
+    constexpr std::string_view label = "adn1";  // domain separation (short: fewer SHA-256 blocks)
     char buf[768];
     std::size_t n = 0;
     auto put = [&](const void* p, std::size_t len) {
