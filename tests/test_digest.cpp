@@ -7,12 +7,14 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dg = authwire::digest;
@@ -1162,4 +1164,38 @@ TEST_CASE("digest: a file written now by Apache's htdigest verifies", "[digest][
   REQUIRE(a);
   CHECK(h.verify(tr.view(), *a).identity == "carol");
   std::remove(path.c_str());
+}
+
+TEST_CASE("digest: one handler verifies from several threads at once", "[digest][server][threads]") {
+  std::atomic<std::int64_t> now{1700000000};
+  dg::options o;
+  o.realm = "threads";
+  o.algorithms = {dg::algorithm::sha256, dg::algorithm::md5};
+  o.clock = [&now] { return now.load(); };
+  accounts acc;
+  acc.pw["Mufasa"] = "Circle of Life";
+  dg::handler h(o, acc.lookup());
+  std::atomic<int> allowed{0}, refused{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      test_request tr;
+      tr.target = "/t/" + std::to_string(t);
+      std::vector<std::string> ch;
+      h.challenges(tr.view(), ch);
+      dg::client c("Mufasa", "Circle of Life", counter_random(static_cast<unsigned char>(t * 50)));
+      if (!c.on_challenges(join(ch))) return;
+      for (int i = 0; i < 50; ++i) {
+        auto a = c.authorization("GET", tr.target);
+        if (!a) return;
+        tr.auth = *a;
+        const auto v = h.verify(tr.view(), *a);
+        (v.kind == verdict_kind::allow ? allowed : refused)++;
+        // Replaying the same value must always fail, whichever thread sees it.
+        if (h.verify(tr.view(), *a).kind == verdict_kind::allow) refused += 1000;
+      }
+    });
+  for (auto& t : ts) t.join();
+  CHECK(allowed == 200);
+  CHECK(refused == 0);
 }
