@@ -136,7 +136,7 @@ TEST_CASE("alloc: parsing realistic headers allocates nothing", "[alloc]") {
   CHECK(n4 == 0);
 }
 
-TEST_CASE("alloc: up to 32 parameters stay inline; beyond, the parser allocates", "[alloc]") {
+TEST_CASE("alloc: up to 32 parameters stay inline and beyond them the parser allocates", "[alloc]") {
   auto header = [](int n) {
     std::string h = "X ";
     for (int i = 0; i < n; ++i) h += (i ? ", p" : "p") + std::to_string(i) + "=v";

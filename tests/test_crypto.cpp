@@ -116,7 +116,7 @@ TEST_CASE("crypto: HMAC-SHA256 RFC 4231 test cases 1 and 2", "[crypto][hmac][rfc
   CHECK(authwire::hmac_sha256("", "").hex() == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
-TEST_CASE("crypto: hmac reset reuses the key; copies are independent", "[crypto][hmac]") {
+TEST_CASE("crypto: hmac reset reuses the key and copies are independent", "[crypto][hmac]") {
   authwire::hmac m(hash_algorithm::sha256, "Jefe");
   const std::string want = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
   CHECK(m.update("what do ya want for nothing?").final().hex() == want);

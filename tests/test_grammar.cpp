@@ -190,7 +190,7 @@ TEST_CASE("grammar: param_range find is case-insensitive and returns the first",
   CHECK(n == 13);
 }
 
-TEST_CASE("grammar: small_vector keeps N inline, then grows; copy and move", "[grammar][storage]") {
+TEST_CASE("grammar: small_vector keeps N inline, then grows, copies and moves", "[grammar][storage]") {
   authwire::detail::small_vector<int, 4> v;
   CHECK(v.empty());
   for (int i = 0; i < 4; ++i) v.push_back(i);

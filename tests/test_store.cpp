@@ -42,7 +42,7 @@ TEST_CASE("store: use_counter in order", "[store][counter]") {
   CHECK(s.size() == 2);
 }
 
-TEST_CASE("store: use_counter out of order within the window; replay; too_old", "[store][counter]") {
+TEST_CASE("store: use_counter out of order within the window, replay, too_old", "[store][counter]") {
   memory_store s;
   CHECK(use(s, "n", 10, 4) == store_status::ok);
   CHECK(use(s, "n", 8, 4) == store_status::ok);        // 2 below the highest
