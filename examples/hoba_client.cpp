@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Example: a HOBA (RFC 7486) client on cpp-httplib, using the library's client side only.
 //
-//   hoba_client <base-url> <private-key.pem> <device-name>
+//   hoba_client <base-url> <private-key.pem> <device-name> [<protected-path>]
 //
 // Registers the key with a server like examples/hoba_server (GET /.well-known/hoba/getchal,
 // then POST /.well-known/hoba/register with a proof of possession), then logs in to /private
-// by answering the 401's HOBA challenge. Prints one line per step; exit status 0 when every
+// by answering the 401's HOBA challenge on /private (or <protected-path>). Prints one line per step; exit status 0 when every
 // step got the expected answer.
 #include <cstdio>
 #include <fstream>
@@ -27,10 +27,11 @@ int fail(const char* what, int status) {
 
 int main(int argc, char** argv) {
   namespace hoba = authwire::hoba;
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: hoba_client <base-url> <private-key.pem> <device-name>\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: hoba_client <base-url> <private-key.pem> <device-name> [<protected-path>]\n");
     return 2;
   }
+  const std::string path = argc == 5 ? argv[4] : "/private";
   const std::string base = argv[1];
   std::ifstream f(argv[2], std::ios::binary);
   const std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -70,17 +71,17 @@ int main(int argc, char** argv) {
   std::printf("register %d Hobareg=%s\n", r->status, r->get_header_value("Hobareg").c_str());
 
   // 3. Login: the 401's challenge, answered.
-  r = cli.Get("/private");
+  r = cli.Get(path);
   if (!r || r->status != 401) return fail("challenge", r ? r->status : 0);
   auto authz = hoba::respond(r->get_header_value("WWW-Authenticate"), *key, kid, *origin);
   if (!authz) return fail("sign the login", 0);
   h = {{"Authorization", *authz}};
-  r = cli.Get("/private", h);
+  r = cli.Get(path, h);
   if (!r || r->status != 200) return fail("login", r ? r->status : 0);
   std::printf("login %d %s", r->status, r->body.c_str());
 
   // 4. The same Authorization again is refused: challenges are single-use.
-  r = cli.Get("/private", h);
+  r = cli.Get(path, h);
   if (!r || r->status != 401) return fail("replay refused", r ? r->status : 0);
   std::printf("replay %d\n", r->status);
   return 0;
