@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file aws_sigv4/canonical.hpp
+ * @brief The canonical request, the string to sign, the signing key and its thread-safe cache.
+ *
+ * Part of `authwire/schemes/aws_sigv4.hpp`; include that header.
+ */
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../../crypto.hpp"
+#include "../../server.hpp"
+#include "parse.hpp"
+
+namespace authwire {
+inline namespace v1 {
+namespace aws_sigv4 {
+
+/// How the canonical URI is made from the path as sent.
+enum class path_mode : std::uint8_t {
+  automatic,     ///< s3 for service "s3", normalized otherwise
+  s3,            ///< the path as sent (already encoded once by the client); no normalization
+  normalized,    ///< remove dot segments, collapse '//', then URI-encode the sent path again
+  unnormalized,  ///< URI-encode the sent path again, without normalization
+};
+
+/// `automatic` resolved for `service`.
+constexpr path_mode resolve(path_mode m, std::string_view service) noexcept {
+  if (m != path_mode::automatic) return m;
+  return service == "s3" ? path_mode::s3 : path_mode::normalized;
+}
+
+/// What the canonical request is made of. Views; nothing is copied.
+struct canonical_input {
+  std::string_view method;
+  std::string_view path;            ///< the path as sent (before '?'), origin-form
+  std::string_view query;           ///< the query as sent (after '?')
+  const header_view* headers = nullptr;
+  std::size_t header_count = 0;
+  std::string_view signed_headers;  ///< `host;x-amz-date`
+  std::string_view payload_hash;    ///< hex, or UNSIGNED-PAYLOAD / STREAMING-...
+  path_mode mode = path_mode::normalized;
+  bool drop_signature = false;      ///< leave out X-Amz-Signature (presigned)
+  bool drop_security_token = false; ///< leave out X-Amz-Security-Token (token added after signing)
+};
+
+namespace detail {
+/// Removes dot segments and collapses empty segments; keeps a trailing '/'.
+inline void normalize_path(std::string& out, std::string_view p) {
+  // Segments are views into p; a small stack of their offsets.
+  thread_local std::vector<std::string_view> segs;
+  segs.clear();
+  std::size_t b = 0;
+  for (std::size_t i = 0; i <= p.size(); ++i) {
+    if (i < p.size() && p[i] != '/') continue;
+    const std::string_view s = p.substr(b, i - b);
+    if (s.empty() || s == ".") {
+    } else if (s == "..") {
+      if (!segs.empty()) segs.pop_back();
+    } else {
+      segs.push_back(s);
+    }
+    b = i + 1;
+  }
+  out += '/';
+  for (std::size_t k = 0; k < segs.size(); ++k) {
+    if (k) out += '/';
+    out.append(segs[k]);
+  }
+  if (!segs.empty() && !p.empty() && p.back() == '/') out += '/';
+}
+
+struct query_item {
+  std::uint32_t k, kn, v, vn;
+};
+}  // namespace detail
+
+/**
+ * Appends the canonical URI of `path` to `out`.
+ * s3: the path as sent ("/" when empty). normalized / unnormalized: AWS UriEncode of the sent
+ * path (every byte but unreserved and '/', so "%20" becomes "%2520"), after removing dot segments
+ * and empty segments for `normalized`.
+ */
+inline void append_canonical_uri(std::string& out, std::string_view path, path_mode mode) {
+  if (path.empty()) {
+    out += '/';
+    return;
+  }
+  if (mode == path_mode::s3 || mode == path_mode::automatic) {
+    out.append(path);
+    return;
+  }
+  if (mode == path_mode::normalized) {
+    thread_local std::string tmp;
+    tmp.clear();
+    detail::normalize_path(tmp, path);
+    detail::uri_encode(out, tmp, true);
+  } else {
+    detail::uri_encode(out, path, true);
+  }
+}
+
+/**
+ * Appends the canonical query string: each key and value percent-decoded and re-encoded per
+ * AWS rules (unreserved kept, everything else %XX upper-case), sorted by key then value,
+ * `key=` for a bare key, joined with '&'. X-Amz-Signature left out when `drop_signature`.
+ */
+inline void append_canonical_query(std::string& out, std::string_view query, bool drop_signature,
+                                   bool drop_security_token = false) {
+  if (query.empty()) return;
+  thread_local std::string buf;
+  thread_local std::vector<detail::query_item> items;
+  buf.clear();
+  items.clear();
+  detail::for_each_query(query, [&](std::string_view k, std::string_view v, bool, std::size_t) {
+    if (drop_signature || drop_security_token) {
+      std::string key;
+      std::string_view kk = k;
+      if (k.find('%') != std::string_view::npos) {
+        detail::percent_decode(key, k, true);
+        kk = key;
+      }
+      const int idx = detail::query_name_index(kk);
+      if ((drop_signature && idx == 5) || (drop_security_token && idx == 6)) return true;
+    }
+    detail::query_item it{};
+    it.k = static_cast<std::uint32_t>(buf.size());
+    detail::requery(buf, k);
+    it.kn = static_cast<std::uint32_t>(buf.size() - it.k);
+    it.v = static_cast<std::uint32_t>(buf.size());
+    detail::requery(buf, v);
+    it.vn = static_cast<std::uint32_t>(buf.size() - it.v);
+    items.push_back(it);
+    return true;
+  });
+  const std::string_view b = buf;
+  std::sort(items.begin(), items.end(), [b](const detail::query_item& x, const detail::query_item& y) {
+    const auto xk = b.substr(x.k, x.kn), yk = b.substr(y.k, y.kn);
+    if (xk != yk) return xk < yk;
+    return b.substr(x.v, x.vn) < b.substr(y.v, y.vn);
+  });
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += '&';
+    out.append(b.substr(items[i].k, items[i].kn));
+    out += '=';
+    out.append(b.substr(items[i].v, items[i].vn));
+  }
+}
+
+/**
+ * Appends the canonical headers (`name:value\n` for each signed name; values trimmed, inner
+ * whitespace runs folded to one space, repeated headers joined with ',').
+ * @return errc::signed_header_absent (offset: the name's position in `signed_headers`) when a
+ *         signed header is not in `headers`.
+ */
+inline result<void, errc> append_canonical_headers(std::string& out, const header_view* headers, std::size_t count,
+                                                   std::string_view signed_headers) {
+  std::size_t b = 0;
+  for (std::size_t i = 0; i <= signed_headers.size(); ++i) {
+    if (i < signed_headers.size() && signed_headers[i] != ';') continue;
+    const std::string_view name = signed_headers.substr(b, i - b);
+    out.append(name);
+    out += ':';
+    bool found = false;
+    for (std::size_t h = 0; h < count; ++h) {
+      const std::string_view hn = headers[h].name;
+      if (hn.size() != name.size() || authwire::detail::ascii_lower(hn[0]) != name[0] || !iequals(hn, name)) continue;
+      if (found) out += ',';
+      found = true;
+      detail::append_trimmed(out, headers[h].value);
+    }
+    if (!found) return {errc::signed_header_absent, b};
+    out += '\n';
+    b = i + 1;
+  }
+  return {};
+}
+
+/**
+ * Builds the canonical request into `out` (cleared first).
+ *
+ * @par Format (AWS General Reference, "Create a canonical request")
+ * @code
+ *   HTTPMethod \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
+ * @endcode
+ * @return errc::signed_header_absent when a signed header is not present.
+ */
+inline result<void, errc> build_canonical_request(std::string& out, const canonical_input& in) {
+  out.clear();
+  out.append(in.method);
+  out += '\n';
+  append_canonical_uri(out, in.path, in.mode);
+  out += '\n';
+  append_canonical_query(out, in.query, in.drop_signature, in.drop_security_token);
+  out += '\n';
+  auto r = append_canonical_headers(out, in.headers, in.header_count, in.signed_headers);
+  if (!r) return r;
+  out += '\n';
+  out.append(in.signed_headers);
+  out += '\n';
+  out.append(in.payload_hash);
+  return {};
+}
+
+/// Builds the string to sign: `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex sha256(canonical)>`.
+inline void build_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                                 std::string_view canonical_request) {
+  thread_local hasher h;
+  const hex_digest hx(h.init(hash_algorithm::sha256).update(canonical_request).final());
+  out.clear();
+  out.append(algorithm);
+  out += '\n';
+  out.append(amz_date);
+  out += '\n';
+  out.append(scope);
+  out += '\n';
+  out.append(hx.view());
+}
+
+/**
+ * Derives the signing key: HMAC chain over "AWS4"+secret, date, region, service, "aws4_request".
+ * The result is a secret: never print it.
+ */
+inline digest_bytes derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                                       std::string_view service) {
+  std::string k;
+  k.reserve(4 + secret.size());
+  k.append("AWS4").append(secret);
+  digest_bytes d = hmac_sha256(k, date);
+  OPENSSL_cleanse(k.data(), k.size());
+  d = hmac_sha256(d.view(), region);
+  d = hmac_sha256(d.view(), service);
+  return hmac_sha256(d.view(), scope_terminator);
+}
+
+/**
+ * A small thread-safe cache of signing keys per (access key, secret, date, region, service).
+ * The secret is part of the key (compared in constant time), so a rotated secret never
+ * meets a stale signing key. Bounded; the least recently used entry is replaced.
+ */
+class signing_key_cache {
+ public:
+  explicit signing_key_cache(std::size_t capacity = 64) : capacity_(capacity ? capacity : 1) {}
+
+  /// The signing key, derived on a miss.
+  digest_bytes get(std::string_view access_key, std::string_view secret, std::string_view date,
+                   std::string_view region, std::string_view service) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ++tick_;
+      for (auto& e : entries_) {
+        if (e.date == date && e.region == region && e.service == service && e.access_key == access_key &&
+            constant_time_equal(e.secret, secret)) {
+          e.used = tick_;
+          ++hits_;
+          return e.key;
+        }
+      }
+    }
+    const digest_bytes key = derive_signing_key(secret, date, region, service);
+    std::lock_guard<std::mutex> lock(m_);
+    ++misses_;
+    entry ne{std::string(access_key), std::string(secret), std::string(date), std::string(region),
+             std::string(service), key, ++tick_};
+    if (entries_.size() < capacity_) {
+      entries_.push_back(std::move(ne));
+    } else {
+      auto victim = std::min_element(entries_.begin(), entries_.end(),
+                                     [](const entry& a, const entry& b) { return a.used < b.used; });
+      OPENSSL_cleanse(victim->secret.data(), victim->secret.size());
+      *victim = std::move(ne);
+    }
+    return key;
+  }
+  std::size_t hits() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return hits_;
+  }
+  std::size_t misses() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return misses_;
+  }
+  ~signing_key_cache() {
+    for (auto& e : entries_) OPENSSL_cleanse(e.secret.data(), e.secret.size());
+  }
+
+ private:
+  struct entry {
+    std::string access_key, secret, date, region, service;
+    digest_bytes key;
+    std::uint64_t used;
+  };
+  mutable std::mutex m_;
+  std::vector<entry> entries_;
+  std::size_t capacity_;
+  std::uint64_t tick_ = 0;
+  std::size_t hits_ = 0, misses_ = 0;
+};
+
+namespace detail {
+/// HMAC-SHA256 under `key` of the concatenation of `parts`, hex into `out` (64 chars). A
+/// thread-local context keyed once per distinct key (no per-call digest lookup on a hit).
+inline void hmac_hex(const digest_bytes& key, std::initializer_list<std::string_view> parts, char* out) {
+  struct keyed {
+    hmac ctx;
+    digest_bytes key;
+    bool ready = false;
+  };
+  thread_local keyed k;
+  if (k.ready && k.key.size == key.size && std::memcmp(k.key.data.data(), key.data.data(), key.size) == 0) {
+    k.ctx.reset();
+  } else {
+    k.ctx.init(hash_algorithm::sha256, key.view());
+    k.key = key;
+    k.ready = true;
+  }
+  for (auto p : parts) k.ctx.update(p);
+  k.ctx.final().hex_to(out);
+}
+}  // namespace detail
+
+/// The hex signature of `string_to_sign` under `signing_key`.
+inline std::string compute_signature(const digest_bytes& signing_key, std::string_view string_to_sign) {
+  std::string s(64, '\0');
+  detail::hmac_hex(signing_key, {string_to_sign}, s.data());
+  return s;
+}
+
+}  // namespace aws_sigv4
+}  // namespace v1
+}  // namespace authwire

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file aws_sigv4/parse.hpp
+ * @brief Parsing the SigV4 Authorization value (AWS's own grammar, not RFC 9110 auth-params) and the presigned-URL query parameters, with byte offsets in every error.
+ *
+ * Part of `authwire/schemes/aws_sigv4.hpp`; include that header.
+ */
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "../../grammar.hpp"
+#include "../../result.hpp"
+#include "detail.hpp"
+#include "errc.hpp"
+
+namespace authwire {
+inline namespace v1 {
+namespace aws_sigv4 {
+
+/**
+ * A parsed credential scope: `access-key/date/region/service/aws4_request`. Views into the
+ * parsed text.
+ */
+struct credential_scope {
+  std::string_view access_key;
+  std::string_view date;     ///< YYYYMMDD
+  std::string_view region;
+  std::string_view service;
+  std::string_view scope;    ///< `date/region/service/aws4_request`, as it enters the string to sign
+};
+
+namespace detail {
+// Lower-case tchar: what a SignedHeaders name is made of.
+inline constexpr auto lower_tchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] = is_tchar(static_cast<char>(c)) && !(c >= 'A' && c <= 'Z');
+  return t;
+}();
+constexpr bool is_key_char(char c) noexcept {
+  return c > 0x20 && c < 0x7F && c != '/' && c != ',' && c != ';' && c != '=';
+}
+constexpr bool is_scope_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' || c == '.';
+}
+}  // namespace detail
+
+/**
+ * Parses a Credential value.
+ *
+ * @par Grammar (AWS General Reference, "Signature Version 4 signing process")
+ * @code
+ *   credential = access-key "/" date "/" region "/" service "/aws4_request"
+ *   date       = 8DIGIT          ; YYYYMMDD
+ * @endcode
+ * @param base added to every error offset (the position of `v` in a larger input)
+ * @return the scope; errc::bad_credential, bad_scope_date or bad_scope_terminator with an offset.
+ */
+[[nodiscard]] inline result<credential_scope, errc> parse_credential(std::string_view v, std::size_t base = 0) {
+  std::string_view part[5];
+  std::size_t start[5] = {};
+  std::size_t n = 0, b = 0;
+  for (;;) {
+    std::size_t i = v.find('/', b);
+    if (i == std::string_view::npos) i = v.size();
+    if (n == 5) return {errc::bad_scope_terminator, base + start[4]};
+    start[n] = b;
+    part[n++] = v.substr(b, i - b);
+    if (i == v.size()) break;
+    b = i + 1;
+  }
+  if (n < 5) return {errc::bad_credential, base + v.size()};
+  if (part[0].empty()) return {errc::bad_credential, base};
+  for (std::size_t i = 0; i < part[0].size(); ++i)
+    if (!detail::is_key_char(part[0][i])) return {errc::bad_credential, base + i};
+  if (!detail::valid_yyyymmdd(part[1])) return {errc::bad_scope_date, base + start[1]};
+  for (int k = 2; k <= 3; ++k) {
+    if (part[k].empty()) return {errc::bad_credential, base + start[k]};
+    for (std::size_t i = 0; i < part[k].size(); ++i)
+      if (!detail::is_scope_char(part[k][i])) return {errc::bad_credential, base + start[k] + i};
+  }
+  if (part[4] != scope_terminator) return {errc::bad_scope_terminator, base + start[4]};
+  credential_scope s;
+  s.access_key = part[0];
+  s.date = part[1];
+  s.region = part[2];
+  s.service = part[3];
+  s.scope = v.substr(start[1]);
+  return s;
+}
+
+/// Limits of SigV4 parsing, with safe defaults.
+struct parse_limits {
+  std::size_t max_signed_headers = 64;     ///< errc::too_many_items
+  std::size_t max_query_parameters = 256;  ///< errc::too_many_items
+};
+
+/**
+ * Checks a SignedHeaders list: lower-case token names separated by ';', strictly ascending,
+ * including `host`.
+ *
+ * @par Grammar
+ * @code
+ *   signed-headers = name *( ";" name )     ; name: lower-case RFC 9110 token
+ * @endcode
+ * @return the number of names; errc::bad_signed_headers, signed_headers_not_sorted,
+ *         signed_headers_missing_host or too_many_items with an offset (plus `base`).
+ */
+[[nodiscard]] inline result<std::size_t, errc> check_signed_headers(std::string_view v, std::size_t base = 0,
+                                                                     const parse_limits& lim = {}) {
+  std::size_t count = 0, b = 0;
+  bool host = false;
+  std::string_view prev;
+  for (std::size_t i = 0; i <= v.size(); ++i) {
+    if (i < v.size() && v[i] != ';') {
+      if (!detail::lower_tchar[static_cast<unsigned char>(v[i])]) return {errc::bad_signed_headers, base + i};
+      continue;
+    }
+    const std::string_view name = v.substr(b, i - b);
+    if (name.empty()) return {errc::bad_signed_headers, base + b};
+    if (count > 0 && !(prev < name)) return {errc::signed_headers_not_sorted, base + b};
+    if (++count > lim.max_signed_headers) return {errc::too_many_items, base + b};
+    host = host || name == "host";
+    prev = name;
+    b = i + 1;
+  }
+  if (!host) return {errc::signed_headers_missing_host, base};
+  return count;
+}
+
+namespace detail {
+inline constexpr auto lower_hex_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
+  return t;
+}();
+inline result<void, errc> check_signature_hex(std::string_view s, std::size_t base) {
+  if (s.size() != 64) return {errc::bad_signature_format, base};
+  bool ok = true;
+  for (char c : s) ok &= lower_hex_table[static_cast<unsigned char>(c)];
+  if (ok) return {};
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (!is_lower_hex(s[i])) return {errc::bad_signature_format, base + i};
+  return {};
+}
+}  // namespace detail
+
+/**
+ * A parsed `Authorization: AWS4-HMAC-SHA256 ...` value. Views into the caller's buffer; the
+ * `*_offset` members are byte offsets of each component's value.
+ */
+struct authorization_view {
+  credential_scope credential;
+  std::string_view credential_text;  ///< the whole Credential value
+  std::string_view signed_headers;   ///< `host;x-amz-date`, as sent
+  std::string_view signature;        ///< 64 lower-case hex digits
+  std::size_t credential_offset = 0, signed_headers_offset = 0, signature_offset = 0;
+};
+
+/**
+ * Parses an Authorization value of the SigV4 header form, with the grammar AWS defines.
+ *
+ * @par Grammar (AWS General Reference, "Add the signature to the HTTP request")
+ * @code
+ *   authorization = "AWS4-HMAC-SHA256" 1*SP component *( OWS "," OWS component ) OWS
+ *   component     = "Credential=" credential
+ *                 / "SignedHeaders=" signed-headers
+ *                 / "Signature=" 64LOWERHEX
+ * @endcode
+ * Each component exactly once, in any order. Leading OWS is skipped.
+ * @return the view; on error an errc and the byte offset into `value`.
+ */
+[[nodiscard]] inline result<authorization_view, errc> parse_authorization(std::string_view value,
+                                                                          const parse_limits& lim = {}) {
+  std::size_t i = 0;
+  const std::size_t n = value.size();
+  auto ows = [&] {
+    while (i < n && (value[i] == ' ' || value[i] == '\t')) ++i;
+  };
+  ows();
+  const std::size_t s0 = i;
+  while (i < n && is_tchar(value[i])) ++i;
+  if (value.substr(s0, i - s0) != algorithm) return {errc::bad_scheme, s0};
+  if (i == n) return {errc::missing_credential, n};
+  if (value[i] != ' ' && value[i] != '\t') return {errc::expected_space, i};
+  ows();
+  authorization_view a;
+  bool seen[3] = {false, false, false};
+  if (i == n) return {errc::missing_credential, n};
+  for (;;) {
+    const std::size_t name_at = i;
+    while (i < n && ((value[i] >= 'A' && value[i] <= 'Z') || (value[i] >= 'a' && value[i] <= 'z'))) ++i;
+    const std::string_view name = value.substr(name_at, i - name_at);
+    if (name.empty()) return {errc::expected_component, name_at};
+    int which = name == "Credential" ? 0 : name == "SignedHeaders" ? 1 : name == "Signature" ? 2 : -1;
+    if (which < 0) return {errc::unknown_component, name_at};
+    if (seen[which]) return {errc::duplicate_component, name_at};
+    seen[which] = true;
+    if (i == n || value[i] != '=') return {errc::expected_equals, i};
+    ++i;
+    const std::size_t v_at = i;
+    // The value ends at ',' SP or HTAB (memchr-based scans; values are short).
+    i = std::min({value.find(',', v_at), value.find(' ', v_at), value.find('\t', v_at), n});
+    const std::string_view v = value.substr(v_at, i - v_at);
+    if (which == 0) {
+      auto c = parse_credential(v, v_at);
+      if (!c) return c.error();
+      a.credential = *c;
+      a.credential_text = v;
+      a.credential_offset = v_at;
+    } else if (which == 1) {
+      auto c = check_signed_headers(v, v_at, lim);
+      if (!c) return c.error();
+      a.signed_headers = v;
+      a.signed_headers_offset = v_at;
+    } else {
+      auto c = detail::check_signature_hex(v, v_at);
+      if (!c) return c.error();
+      a.signature = v;
+      a.signature_offset = v_at;
+    }
+    ows();
+    if (i == n) break;
+    if (value[i] != ',') return {errc::expected_comma, i};
+    ++i;
+    ows();
+    if (i == n) return {errc::expected_component, n};
+  }
+  if (!seen[0]) return {errc::missing_credential, n};
+  if (!seen[1]) return {errc::missing_signed_headers, n};
+  if (!seen[2]) return {errc::missing_signature, n};
+  return a;
+}
+
+/**
+ * The authentication parameters of a presigned URL, percent-decoded. Offsets are into the
+ * query string (after '?') and point at the `key=value` element.
+ */
+struct presigned_params {
+  std::string algorithm, credential, date, expires, signed_headers, signature, security_token;
+  bool has_security_token = false;
+  std::int64_t expires_seconds = 0;
+  std::size_t credential_offset = 0, date_offset = 0, signed_headers_offset = 0, signature_offset = 0;
+  /// The credential scope (views into `credential`; valid while this object is unchanged).
+  result<credential_scope, errc> scope() const { return parse_credential(credential, 0); }
+};
+
+namespace detail {
+// The seven X-Amz-* parameters; index into presigned_params fields.
+inline constexpr std::string_view query_names[] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                                                   "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",
+                                                   "X-Amz-Security-Token"};
+inline int query_name_index(std::string_view key) noexcept {
+  // Keys are compared after decoding; the names need no escapes, so compare raw first.
+  for (int k = 0; k < 7; ++k)
+    if (iequals(key, query_names[k])) return k;
+  return -1;
+}
+
+/// Calls f(key_raw, value_raw, has_equals, element_offset) for every non-empty '&' element.
+template <class F>
+inline bool for_each_query(std::string_view q, F&& f) {
+  std::size_t b = 0;
+  for (std::size_t i = 0; i <= q.size(); ++i) {
+    if (i < q.size() && q[i] != '&') continue;
+    const std::string_view el = q.substr(b, i - b);
+    if (!el.empty()) {
+      const auto eq = el.find('=');
+      if (eq == std::string_view::npos) {
+        if (!f(el, std::string_view{}, false, b)) return false;
+      } else {
+        if (!f(el.substr(0, eq), el.substr(eq + 1), true, b)) return false;
+      }
+    }
+    b = i + 1;
+  }
+  return true;
+}
+}  // namespace detail
+
+/// True when the query carries presigned-URL parameters (X-Amz-Algorithm, -Credential or -Signature).
+inline bool has_presigned_parameters(std::string_view query) {
+  bool found = false;
+  detail::for_each_query(query, [&](std::string_view k, std::string_view, bool, std::size_t) {
+    const int idx = detail::query_name_index(k);
+    if (idx == 0 || idx == 1 || idx == 5) found = true;
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * Parses the presigned-URL parameters of a query string (without the '?').
+ *
+ * @par Grammar (AWS S3 API Reference, "Authenticating Requests: Using Query Parameters")
+ * @code
+ *   X-Amz-Algorithm=AWS4-HMAC-SHA256 & X-Amz-Credential=<credential> & X-Amz-Date=<YYYYMMDDTHHMMSSZ>
+ *   & X-Amz-Expires=1*DIGIT (1..604800) & X-Amz-SignedHeaders=<signed-headers>
+ *   & X-Amz-Signature=64LOWERHEX [ & X-Amz-Security-Token=<token> ]
+ * @endcode
+ * Each parameter at most once (names compared case-insensitively); other parameters are left alone.
+ * @return the parameters; errors: duplicate_query_parameter, bad_query_encoding,
+ *         missing_query_parameter (offset: end), bad_algorithm, bad_expires, bad_credential...,
+ *         bad_signed_headers..., bad_signature_format, bad_date, too_many_items.
+ */
+[[nodiscard]] inline result<presigned_params, errc> parse_presigned(std::string_view query,
+                                                                    const parse_limits& lim = {}) {
+  presigned_params p;
+  std::string* fields[7] = {&p.algorithm, &p.credential, &p.date, &p.expires, &p.signed_headers, &p.signature,
+                            &p.security_token};
+  bool seen[7] = {};
+  std::size_t at[7] = {};
+  std::size_t count = 0;
+  basic_error<errc> err{errc::ok, 0};
+  detail::for_each_query(query, [&](std::string_view k, std::string_view v, bool, std::size_t off) {
+    if (++count > lim.max_query_parameters) {
+      err = {errc::too_many_items, off};
+      return false;
+    }
+    std::string key;
+    if (k.find('%') != std::string_view::npos) {
+      if (detail::percent_decode(key, k, false) != std::string_view::npos) {
+        // An undecodable key cannot be an X-Amz-* name; leave it to the canonical query.
+        return true;
+      }
+      k = key;
+    }
+    const int idx = detail::query_name_index(k);
+    if (idx < 0) return true;
+    if (seen[idx]) {
+      err = {errc::duplicate_query_parameter, off};
+      return false;
+    }
+    seen[idx] = true;
+    at[idx] = off;
+    const std::size_t bad = detail::percent_decode(*fields[idx], v, false);
+    if (bad != std::string_view::npos) {
+      err = {errc::bad_query_encoding, static_cast<std::size_t>(v.data() - query.data()) + bad};
+      return false;
+    }
+    return true;
+  });
+  if (err.code != errc::ok) return err;
+  for (int k = 0; k < 6; ++k)
+    if (!seen[k]) return {errc::missing_query_parameter, query.size()};
+  p.has_security_token = seen[6];
+  if (p.algorithm != algorithm) return {errc::bad_algorithm, at[0]};
+  {
+    auto c = parse_credential(p.credential, 0);
+    if (!c) return {c.code(), at[1]};
+  }
+  std::int64_t t = 0;
+  if (!detail::parse_amz_date(p.date, t)) return {errc::bad_date, at[2]};
+  if (p.expires.empty() || p.expires.size() > 7) return {errc::bad_expires, at[3]};
+  std::int64_t e = 0;
+  for (char c : p.expires) {
+    if (!detail::is_digit(c)) return {errc::bad_expires, at[3]};
+    e = e * 10 + (c - '0');
+  }
+  if (e < 1 || e > max_presigned_expires) return {errc::bad_expires, at[3]};
+  p.expires_seconds = e;
+  {
+    auto c = check_signed_headers(p.signed_headers, 0, lim);
+    if (!c) return {c.code(), at[4]};
+  }
+  {
+    auto c = detail::check_signature_hex(p.signature, 0);
+    if (!c) return {c.code(), at[5]};
+  }
+  p.credential_offset = at[1];
+  p.date_offset = at[2];
+  p.signed_headers_offset = at[4];
+  p.signature_offset = at[5];
+  return p;
+}
+
+}  // namespace aws_sigv4
+}  // namespace v1
+}  // namespace authwire

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @file aws_sigv4/verifier.hpp
+ * @brief The reusable server-side verifier (every check a server must make) and the `scheme_handler` of AWS4-HMAC-SHA256.
+ *
+ * Part of `authwire/schemes/aws_sigv4.hpp`; include that header.
+ */
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../../challenge.hpp"
+#include "../../clock.hpp"
+#include "streaming.hpp"
+
+namespace authwire {
+inline namespace v1 {
+namespace aws_sigv4 {
+
+/// What the application knows about an access key.
+struct secret_record {
+  std::string secret;                        ///< the secret access key
+  std::optional<std::string> session_token;  ///< when set, the request must carry exactly this token
+  std::string identity;                      ///< the identity to report; empty: the access key
+};
+
+/// Looks up an access key; nullopt when unknown. Called once per request.
+using secret_lookup = std::function<std::optional<secret_record>(std::string_view access_key)>;
+
+/// Options of a verifier, with safe defaults.
+struct verifier_options {
+  std::vector<std::string> regions;   ///< accepted regions; empty accepts none
+  std::vector<std::string> services;  ///< accepted services; empty accepts none
+  std::int64_t max_skew = 900;        ///< seconds either way (header form; presigned: not-yet-valid slack)
+  path_mode mode = path_mode::automatic;
+  bool require_signed_amz_headers = true;    ///< every x-amz-* header present must be signed
+  /// X-Amz-Security-Token may be left unsigned (AWS test suite post-sts-header-after); it is
+  /// compared with the credential record anyway.
+  bool allow_unsigned_security_token = true;
+  /// Presigned: the canonical query leaves out X-Amz-Security-Token (services whose clients
+  /// add the token after signing, as aws-c-auth's omit_session_token does).
+  bool query_token_excluded = false;
+  bool allow_presigned = true;
+  bool allow_unsigned_payload = true;
+  bool allow_streaming = true;
+  parse_limits limits;
+  std::string realm = "aws";          ///< the challenge's realm
+  std::size_t cache_capacity = 64;
+};
+
+/**
+ * A reusable server-side SigV4 verifier: parses either form, makes every check a server must
+ * make, and compares the signature in constant time. Thread-safe (the signing-key cache is
+ * shared; scratch buffers are thread-local).
+ */
+class verifier {
+ public:
+  verifier(verifier_options o, secret_lookup lookup, clock_fn clock = system_clock())
+      : opts_(std::move(o)), lookup_(std::move(lookup)), clock_(std::move(clock)), cache_(opts_.cache_capacity) {}
+
+  const verifier_options& options() const noexcept { return opts_; }
+  signing_key_cache& cache() noexcept { return cache_; }
+
+  /// Verifies `req`, reading Authorization from its headers.
+  result<verified_request, errc> verify(const request_view& req) {
+    const std::size_t n = req.count("Authorization");
+    if (n > 1) return {errc::duplicate_header, 0};
+    return verify(req, n ? *req.header("Authorization") : std::string_view{});
+  }
+
+  /**
+   * Verifies `req` with `authorization` (the whole Authorization value, or empty).
+   * @return what was established; or the errc of the first failed check with its offset
+   *         (into `authorization`, the query string, or 0 for checks of the request as a whole).
+   */
+  result<verified_request, errc> verify(const request_view& req, std::string_view authorization) {
+    std::string_view path, query;
+    detail::split_target(req.target, path, query);
+    if (path.empty() && req.target != "*" && req.target.find("://") == std::string_view::npos)
+      return {errc::bad_target, 0};
+    const bool presigned = has_presigned_parameters(query);
+    std::string_view auth = authorization;
+    {
+      std::size_t i = 0;
+      while (i < auth.size() && (auth[i] == ' ' || auth[i] == '\t')) ++i;
+      if (i == auth.size()) auth = {};
+    }
+    if (!auth.empty() && presigned) return {errc::both_forms, 0};
+    if (auth.empty() && !presigned) return {errc::missing_credentials, 0};
+
+    // One pass over the headers for the SigV4 ones.
+    struct amz_header {
+      std::string_view value;
+      std::size_t count = 0;
+    } h_date, h_token, h_sha, h_decoded, h_trailer;
+    bool any_amz = false, any_digest = false;
+    for (std::size_t i = 0; i < req.header_count; ++i) {
+      const std::string_view name = req.headers[i].name;
+      if (name.size() == 11 && iequals(name, "content-md5")) any_digest = true;
+      if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
+      any_amz = true;
+      if (name.size() > 15 && iequals(name.substr(6, 9), "checksum-")) any_digest = true;
+      const std::string_view rest = name.substr(6);
+      amz_header* slot = iequals(rest, "date")                     ? &h_date
+                         : iequals(rest, "content-sha256")         ? &h_sha
+                         : iequals(rest, "security-token")         ? &h_token
+                         : iequals(rest, "decoded-content-length") ? &h_decoded
+                         : iequals(rest, "trailer")                ? &h_trailer
+                                                                   : nullptr;
+      if (slot && slot->count++ == 0) slot->value = detail::trim_ows(req.headers[i].value);
+    }
+
+    verified_request v;
+    v.presigned = presigned;
+    std::string_view signed_headers, signature, amz_date, token;
+    credential_scope scope;
+    presigned_params pq;
+    bool has_token = false;
+    std::int64_t t = 0;
+    if (!presigned) {
+      auto a = parse_authorization(auth, opts_.limits);
+      if (!a) return a.error();
+      scope = a->credential;
+      signed_headers = a->signed_headers;
+      signature = a->signature;
+      if (h_date.count == 0) return {errc::missing_date, 0};
+      if (h_date.count > 1) return {errc::duplicate_header, 0};
+      amz_date = h_date.value;
+      if (!detail::parse_amz_date(amz_date, t)) return {errc::bad_date, 0};
+      if (h_token.count > 1) return {errc::duplicate_header, 0};
+      if (h_token.count) {
+        has_token = true;
+        token = h_token.value;
+      }
+    } else {
+      if (!opts_.allow_presigned) return {errc::unsupported_payload_mode, 0};
+      auto p = parse_presigned(query, opts_.limits);
+      if (!p) return p.error();
+      pq = std::move(*p);
+      auto c = pq.scope();
+      if (!c) return {c.code(), pq.credential_offset};
+      scope = *c;
+      signed_headers = pq.signed_headers;
+      signature = pq.signature;
+      amz_date = pq.date;
+      detail::parse_amz_date(amz_date, t);
+      has_token = pq.has_security_token;
+      token = pq.security_token;
+      if (h_token.count > 0) return {errc::duplicate_header, 0};
+    }
+    const std::size_t scope_at = presigned ? pq.credential_offset : 0;
+    // Scope checks.
+    if (scope.date != amz_date.substr(0, 8)) return {errc::scope_date_mismatch, scope_at};
+    if (std::find(opts_.regions.begin(), opts_.regions.end(), scope.region) == opts_.regions.end())
+      return {errc::region_not_accepted, scope_at};
+    if (std::find(opts_.services.begin(), opts_.services.end(), scope.service) == opts_.services.end())
+      return {errc::service_not_accepted, scope_at};
+    // Time.
+    const std::int64_t now = clock_ ? clock_() : 0;
+    if (!presigned) {
+      if (t > now + opts_.max_skew || t < now - opts_.max_skew) return {errc::request_time_too_skewed, 0};
+    } else {
+      if (t > now + opts_.max_skew) return {errc::presigned_not_yet_valid, pq.date_offset};
+      if (now > t + pq.expires_seconds) return {errc::presigned_expired, pq.date_offset};
+    }
+    // Access key.
+    std::optional<secret_record> rec = lookup_ ? lookup_(scope.access_key) : std::nullopt;
+    if (!rec) return {errc::unknown_access_key, scope_at};
+    if (rec->session_token) {
+      if (!has_token || !constant_time_equal(*rec->session_token, token)) return {errc::bad_security_token, 0};
+    } else if (has_token) {
+      return {errc::bad_security_token, 0};
+    }
+    // Headers: x-amz-* present must be signed.
+    if (opts_.require_signed_amz_headers && any_amz) {
+      for (std::size_t i = 0; i < req.header_count; ++i) {
+        const std::string_view name = req.headers[i].name;
+        if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
+        if (opts_.allow_unsigned_security_token && iequals(name, "x-amz-security-token")) continue;
+        if (!list_contains(signed_headers, name)) return {errc::unsigned_amz_header, 0};
+      }
+    }
+    // The payload hash.
+    std::string_view payload;
+    char body_hex[64];
+    bool body_hashed = false;
+    auto body_hash = [&]() -> std::string_view {
+      if (!req.body_sha256_hex.empty()) return req.body_sha256_hex;
+      if (req.body.empty()) return empty_sha256;
+      if (!body_hashed) {
+        hash(hash_algorithm::sha256, req.body).hex_to(body_hex);
+        body_hashed = true;
+      }
+      return std::string_view(body_hex, 64);
+    };
+    const std::size_t nsha = h_sha.count;
+    if (nsha > 1) return {errc::duplicate_header, 0};
+    bool check_body_hash = false;
+    if (nsha == 1) {
+      payload = h_sha.value;
+      if (payload == unsigned_payload) {
+        v.mode = payload_mode::not_signed;
+      } else if (payload == streaming_payload) {
+        v.mode = payload_mode::streaming_signed;
+      } else if (payload == streaming_payload_trailer) {
+        v.mode = payload_mode::streaming_signed_trailer;
+      } else if (payload == streaming_unsigned_payload_trailer) {
+        v.mode = payload_mode::streaming_unsigned_trailer;
+      } else if (!detail::check_signature_hex(payload, 0)) {
+        return {errc::bad_content_sha256, 0};
+      } else {
+        check_body_hash = true;
+      }
+      if (v.mode == payload_mode::not_signed && !opts_.allow_unsigned_payload)
+        return {errc::unsupported_payload_mode, 0};
+      if (is_streaming(v.mode) && (!opts_.allow_streaming || presigned)) return {errc::unsupported_payload_mode, 0};
+    } else if (presigned && scope.service == "s3") {
+      payload = unsigned_payload;
+      v.mode = payload_mode::not_signed;
+    } else {
+      payload = body_hash();
+    }
+    // Canonical request, string to sign, signature.
+    thread_local std::string creq, sts;
+    canonical_input in;
+    in.method = req.method;
+    in.path = path;
+    in.query = query;
+    in.headers = req.headers;
+    in.header_count = req.header_count;
+    in.signed_headers = signed_headers;
+    in.payload_hash = payload;
+    in.mode = resolve(opts_.mode, scope.service);
+    in.drop_signature = presigned;
+    in.drop_security_token = presigned && opts_.query_token_excluded;
+    auto cr = build_canonical_request(creq, in);
+    if (!cr) return {errc::signed_header_absent, presigned ? pq.signed_headers_offset : 0};
+    build_string_to_sign(sts, amz_date, scope.scope, creq);
+    const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
+    OPENSSL_cleanse(rec->secret.data(), rec->secret.size());
+    char want[64];
+    detail::hmac_hex(key, {sts}, want);
+    if (!constant_time_equal(std::string_view(want, 64), signature))
+      return {errc::signature_mismatch, presigned ? pq.signature_offset : 0};
+    // Body checks (the signature holds; now the body must match what was signed).
+    const bool body_known = req.has_body || !req.body_sha256_hex.empty();
+    if (check_body_hash && body_known && !constant_time_equal(payload, body_hash()))
+      return {errc::payload_hash_mismatch, 0};
+    if (any_digest && req.has_body && !is_streaming(v.mode)) {
+      auto b = check_body_digests(req, signed_headers);
+      if (!b) return b.error();
+    }
+    // Done.
+    v.access_key.assign(scope.access_key);
+    v.identity = rec->identity.empty() ? v.access_key : rec->identity;
+    v.amz_date.assign(amz_date);
+    v.scope.assign(scope.scope);
+    v.region.assign(scope.region);
+    v.service.assign(scope.service);
+    v.seed_signature.assign(signature);
+    v.signing_key = key;
+    if (is_streaming(v.mode)) {
+      if (h_decoded.count) {
+        const std::optional<std::string_view> d = h_decoded.value;
+        std::uint64_t len = 0;
+        if (d->empty() || d->size() > 19) return {errc::decoded_length_mismatch, 0};
+        for (char c : *d) {
+          if (!detail::is_digit(c)) return {errc::decoded_length_mismatch, 0};
+          len = len * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        v.decoded_content_length = len;
+      }
+      if (h_trailer.count) {
+        const std::optional<std::string_view> tr = h_trailer.value;
+        std::string_view l = *tr;
+        std::size_t b = 0;
+        for (std::size_t i = 0; i <= l.size(); ++i) {
+          if (i < l.size() && l[i] != ',') continue;
+          std::string name;
+          detail::append_trimmed(name, l.substr(b, i - b));
+          if (!name.empty()) v.declared_trailers.push_back(detail::lower(name));
+          b = i + 1;
+        }
+      }
+    }
+    return v;
+  }
+
+ private:
+  // True when `name` (any case) is an element of the lower-case ';' list.
+  static bool list_contains(std::string_view list, std::string_view name) {
+    char buf[128];
+    if (name.empty() || name.size() > sizeof buf) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) buf[i] = authwire::detail::ascii_lower(name[i]);
+    const std::string_view n(buf, name.size());
+    for (std::size_t at = list.find(n); at != std::string_view::npos; at = list.find(n, at + 1)) {
+      const bool starts = at == 0 || list[at - 1] == ';';
+      const bool ends = at + n.size() == list.size() || list[at + n.size()] == ';';
+      if (starts && ends) return true;
+    }
+    return false;
+  }
+
+  // Content-MD5 and x-amz-checksum-* against the body, when signed.
+  static result<void, errc> check_body_digests(const request_view& req, std::string_view signed_headers) {
+    if (auto md5 = req.header("content-md5"); md5 && list_contains(signed_headers, "content-md5")) {
+      std::string raw;
+      if (!base64_decode(raw, *md5) || raw.size() != 16) return {errc::bad_content_md5, 0};
+      if (!constant_time_equal(raw, hash(hash_algorithm::md5, req.body).view())) return {errc::content_md5_mismatch, 0};
+    }
+    for (std::size_t i = 0; i < req.header_count; ++i) {
+      const std::string_view raw_name = req.headers[i].name;
+      if (raw_name.size() < 15 || !iequals(raw_name.substr(0, 15), "x-amz-checksum-")) continue;
+      const std::string name = detail::lower(raw_name);
+      const auto a = detail::checksum_from_header(name);
+      if (a == checksum_algorithm::none || !list_contains(signed_headers, name)) continue;
+      if (a == checksum_algorithm::unsupported) return {errc::unsupported_checksum, 0};
+      std::string v;
+      detail::append_trimmed(v, req.headers[i].value);
+      if (!constant_time_equal(checksum_base64(a, req.body), v)) return {errc::checksum_mismatch, 0};
+    }
+    return {};
+  }
+
+  verifier_options opts_;
+  secret_lookup lookup_;
+  clock_fn clock_;
+  signing_key_cache cache_;
+};
+
+/**
+ * The `scheme_handler` of AWS4-HMAC-SHA256: claims presigned requests, verifies with a
+ * `verifier`, verifies an aws-chunked body when the adapter has it, and maps each errc to a
+ * verdict: 400 (bad_request), 401 with a challenge (missing signature), 403 (forbidden), with
+ * the S3 error code in `verdict.code`.
+ *
+ * The challenge: `AWS4-HMAC-SHA256 realm="<realm>", region="<first region>", service="<first service>"`.
+ */
+class handler : public scheme_handler {
+ public:
+  handler(verifier_options o, secret_lookup lookup, clock_fn clock = system_clock())
+      : v_(std::move(o), std::move(lookup), std::move(clock)) {}
+
+  /// Streaming bodies the adapter did not buffer: allow after the seed signature, leaving
+  /// the chunk chain to the application (`verifier()` + chunked_body_verifier). Off by default.
+  bool defer_streaming_body = false;
+  streaming_options streaming;
+
+  std::string_view scheme() const noexcept override { return algorithm; }
+  aws_sigv4::verifier& verifier() noexcept { return v_; }
+
+  void challenges(const request_view&, std::vector<std::string>& out) override {
+    challenge_builder b(algorithm);
+    b.param("realm", v_.options().realm, quoting::always);
+    if (!v_.options().regions.empty()) b.param("region", v_.options().regions.front(), quoting::always);
+    if (!v_.options().services.empty()) b.param("service", v_.options().services.front(), quoting::always);
+    if (auto s = std::move(b).str()) out.push_back(std::move(*s));
+  }
+
+  bool has_other_credentials(const request_view& req) const override {
+    return has_presigned_parameters(req.query());
+  }
+
+  verdict verify(const request_view& req, std::string_view authorization) override {
+    auto r = v_.verify(req, authorization);
+    if (!r) return refuse(r.code(), has_presigned_parameters(req.query()));
+    if (is_streaming(r->mode)) {
+      if (req.has_body) {
+        chunked_body_verifier cv(*r, streaming);
+        std::string sink;
+        auto f = cv.feed(req.body, sink);
+        if (f) f = cv.finish();
+        if (!f) return refuse(f.code(), false);
+      } else if (!defer_streaming_body) {
+        return refuse(errc::unsupported_payload_mode, false);
+      }
+    }
+    return verdict::allow(std::move(r->identity));
+  }
+
+  /// The verdict for `e`.
+  static verdict refuse(errc e, bool presigned) {
+    const int st = http_status(e);
+    const verdict_kind k = st == 401 ? verdict_kind::unauthorized
+                           : st == 403 ? verdict_kind::forbidden
+                                       : verdict_kind::bad_request;
+    verdict v = verdict::make(k, std::string(to_string(e)));
+    v.code = std::string(s3_code(e, presigned));
+    return v;
+  }
+
+ private:
+  aws_sigv4::verifier v_;
+};
+
+}  // namespace aws_sigv4
+}  // namespace v1
+}  // namespace authwire
