@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace aws = authwire::aws_sigv4;
@@ -1032,4 +1034,81 @@ TEST_CASE("aws_sigv4: signing-key cache is keyed by secret too", "[aws_sigv4][ca
   CHECK(k3.hex() == aws::derive_signing_key("s2", "20150830", "us-east-1", "s3").hex());
   c.get("B", "s1", "20150830", "us-east-1", "s3");  // evicts the least recently used
   CHECK(c.misses() == 3);
+}
+
+TEST_CASE("aws_sigv4: one verifier shared by several threads", "[aws_sigv4][threads]") {
+  check_fixture f;
+  f.sign();
+  auto v = f.verifier();
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      raw_request mine = f.req;  // each thread its own copy of the request
+      if (t % 2) mine.set("Content-Type", "text/html");
+      for (int i = 0; i < 200; ++i) {
+        auto r = v.verify(mine.view());
+        (r ? ok : bad) += 1;
+        if (!r && r.code() != aws::errc::signature_mismatch) bad += 1000;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(ok == 400);
+  CHECK(bad == 400);
+  CHECK(v.cache().misses() == 1);
+}
+
+TEST_CASE("aws_sigv4: more refusals (limits, checksums, payload modes)", "[aws_sigv4][verify][negative]") {
+  check_fixture f;
+  SECTION("an unsupported checksum algorithm, signed") {
+    f.req.headers.emplace_back("x-amz-checksum-crc64nvme", "AAAAAAAAAAA=");
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::unsupported_checksum);
+  }
+  SECTION("too many query parameters in a presigned URL") {
+    std::string q;
+    for (int i = 0; i < 300; ++i) q += "p" + std::to_string(i) + "=1&";
+    auto r = aws::parse_presigned(q + "X-Amz-Algorithm=AWS4-HMAC-SHA256");
+    CHECK(r.code() == aws::errc::too_many_items);
+    CHECK(r.offset() == q.find("p256="));
+  }
+  SECTION("UNSIGNED-PAYLOAD refused by options") {
+    f.p.payload_hash = aws::unsigned_payload;
+    f.sign();
+    aws::verifier_options o;
+    o.regions = {"us-east-1"};
+    o.services = {"s3"};
+    o.allow_unsigned_payload = false;
+    aws::verifier strict(o, [](std::string_view) { return std::optional<aws::secret_record>({"SECRET", {}, {}}); },
+                         authwire::fixed_clock(t_2015));
+    CHECK(strict.verify(f.req.view()).code() == aws::errc::unsupported_payload_mode);
+  }
+  SECTION("streaming payload in a presigned URL") {
+    f.p.payload_hash = aws::streaming_payload;
+    f.req.headers.emplace_back("x-amz-content-sha256", std::string(aws::streaming_payload));
+    auto pr = aws::presign_request(f.req.view(), f.p);
+    REQUIRE(pr);
+    f.req.target = pr->target;
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::unsupported_payload_mode);
+  }
+  SECTION("a bad request-target") {
+    f.sign();
+    f.req.target = "?x=1";
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::bad_target);
+  }
+  SECTION("X-Amz-Date twice") {
+    f.sign();
+    f.req.headers.emplace_back("X-Amz-Date", "20150830T123600Z");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::duplicate_header);
+  }
+  SECTION("every errc has a name, a description, a status and a code") {
+    for (int e = 0; e <= static_cast<int>(aws::errc::bad_content_md5); ++e) {
+      const auto c = static_cast<aws::errc>(e);
+      CHECK(aws::to_string(c) != "unknown");
+      CHECK(aws::describe(c) != "unknown error");
+      const int st = aws::http_status(c);
+      CHECK((st == 200 || st == 400 || st == 401 || st == 403));
+      CHECK((e == 0) == aws::s3_code(c).empty());
+    }
+  }
 }
