@@ -193,6 +193,7 @@ TEST_CASE("store: two threads, exact final counts", "[store][threads]") {
   std::array<std::atomic<int>, n> taken{};
   std::atomic<int> ok{0}, replayed{0}, other{0}, takes{0};
   for (int i = 0; i < n; ++i) REQUIRE(s.put("once:" + std::to_string(i), std::to_string(i), later, t0) == store_status::ok);
+  // No Catch2 assertion inside the threads (they are not thread-safe): count, then check.
   auto work = [&](int id) {
     for (int i = 0; i < n; ++i) {
       // Both threads present counter value 1 for the same nonce: exactly one wins.
@@ -201,7 +202,7 @@ TEST_CASE("store: two threads, exact final counts", "[store][threads]") {
       // Both threads try to take the same single-use value: exactly one gets it.
       std::string out;
       if (s.take("once:" + std::to_string(i), out, t0) == store_status::ok) {
-        CHECK(out == std::to_string(i));
+        if (out != std::to_string(i)) other++;  // Catch2 assertions are not thread-safe
         taken[static_cast<std::size_t>(i)]++;
         takes++;
       }
