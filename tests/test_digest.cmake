@@ -1,6 +1,6 @@
-# test_digest reads its JSON vectors with nlohmann-json (header-only).
-if(TARGET nlohmann_json::nlohmann_json)
+# test_digest reads its JSON vectors with nlohmann-json (header-only) and starts threads.
 target_link_libraries(test_digest PRIVATE Threads::Threads)
+if(TARGET nlohmann_json::nlohmann_json)
   target_link_libraries(test_digest PRIVATE nlohmann_json::nlohmann_json)
 endif()
 # End to end: examples/digest_server (cpp-httplib) with curl --digest (MD5, MD5-sess, SHA-256,

@@ -661,6 +661,7 @@ class buffered_hasher {
   buffered_hasher(const buffered_hasher&) = delete;
   buffered_hasher& operator=(const buffered_hasher&) = delete;
   buffered_hasher& update(std::string_view s) noexcept {
+    if (s.empty()) return *this;
     if (s.size() > sizeof(buf_) - n_) {
       flush();
       if (s.size() > sizeof(buf_)) {
