@@ -373,6 +373,15 @@ TEST_CASE("challenge: several field lines are one list, offsets into the lines j
   CHECK((**p)[1].params[1].name_offset == 35);
   CHECK((**p)[1].params[1].value_offset == 41);
   CHECK((**p)[2].scheme_offset == 44);
+  // The initializer_list overload, as a caller writes it.
+  const std::string l1 = R"(Basic realm="a")", l2 = R"(Digest realm="b", nonce=1)";
+  auto il = authwire::parse_challenges({l1, l2, "Bearer"});
+  REQUIRE(il);
+  CHECK(il->size() == 3);
+  CHECK((*il)[2].scheme_offset == 44);
+  auto il_err = authwire::parse_challenges({std::string_view(l1), "Digest realm=\"b"});
+  REQUIRE_FALSE(il_err);
+  CHECK(il_err.error() == authwire::error{errc::unterminated_quoted_string, 30});
   // Errors in later lines are reported at their offset in the joined text.
   expect_error({R"(Basic realm="a")", R"(Digest realm="b)"}, errc::unterminated_quoted_string, 30);
   expect_error({"Basic", "realm=x"}, errc::parameter_without_challenge, 7);
