@@ -329,6 +329,13 @@ TEST_CASE("challenge: KDE KIO header parsing cases, strict where KIO is lenient"
   // Offer selection inputs: the generic parser sees every offer, in order.
   const auto& offers = doc.at("offer_selection");
   REQUIRE(offers.size() == 4);
+  for (const auto& o : offers) {
+    // Every offer parses; the schemes are all there, in order (selection is the client's job).
+    auto all = parse1(o.at("header").get<std::string>());
+    REQUIRE(*all);
+    const std::string sel = o.at("expected_scheme");
+    if (!sel.empty()) CHECK((**all).find(sel));
+  }
   auto p = parse1(offers[0].at("header").get<std::string>());
   REQUIRE(*p);
   expect_challenges(**p, {{"Digest", {}}, {"Basic", {}}, {"NewAuth", {}}});
