@@ -304,9 +304,9 @@ class signing_key_cache {
 };
 
 namespace detail {
-/// HMAC-SHA256 under `key` of the concatenation of `parts`, hex into `out` (64 chars). A
-/// thread-local context keyed once per distinct key (no per-call digest lookup on a hit).
-inline void hmac_hex(const digest_bytes& key, std::initializer_list<std::string_view> parts, char* out) {
+/// HMAC-SHA256 under `key` of the concatenation of `parts` (hmac_hex: as 64 hex chars into
+/// `out`). A thread-local context keyed once per distinct key (no per-call digest lookup on a hit).
+inline digest_bytes hmac_raw(const digest_bytes& key, std::initializer_list<std::string_view> parts) {
   struct keyed {
     hmac ctx;
     digest_bytes key;
@@ -321,7 +321,10 @@ inline void hmac_hex(const digest_bytes& key, std::initializer_list<std::string_
     k.ready = true;
   }
   for (auto p : parts) k.ctx.update(p);
-  k.ctx.final().hex_to(out);
+  return k.ctx.final();
+}
+inline void hmac_hex(const digest_bytes& key, std::initializer_list<std::string_view> parts, char* out) {
+  hmac_raw(key, parts).hex_to(out);
 }
 }  // namespace detail
 

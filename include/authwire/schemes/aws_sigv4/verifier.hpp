@@ -242,9 +242,11 @@ class verifier {
     build_string_to_sign(sts, amz_date, scope.scope, creq);
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
     OPENSSL_cleanse(rec->secret.data(), rec->secret.size());
-    char want[64];
-    detail::hmac_hex(key, {sts}, want);
-    if (!constant_time_equal(std::string_view(want, 64), signature))
+    // Compared as 32 raw bytes (the signature's hex was validated when parsing).
+    unsigned char sent[32];
+    const digest_bytes want = detail::hmac_raw(key, {sts});
+    if (!hex_decode(sent, signature) ||
+        !constant_time_equal(want.view(), std::string_view(reinterpret_cast<const char*>(sent), sizeof sent)))
       return {errc::signature_mismatch, presigned ? pq.signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
