@@ -20,6 +20,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 
 #include <authwire/server.hpp>
 
@@ -280,31 +283,51 @@ TEST_CASE("mutual: replayed and out-of-window nc give 401-STALE", "[mutual][nega
   o.nc_window = 4;
   o.nc_max = 20;
   fixture f(mu::algorithm::ec_p256_sha256, o);
-  mu::client c = handshake(f, "alice", "correct horse");
-  auto a2 = c.authorize();
-  auto a3 = c.authorize();  // nc=3 built (nc=2 unused so far: out of order)
-  REQUIRE(a2);
-  REQUIRE(a3);
-  CHECK(f.send(*a3).kind == verdict_kind::allow);
-  CHECK(f.send(*a2).kind == verdict_kind::allow);  // within the window
-  verdict rep = f.send(*a3);
-  CHECK(rep.kind == verdict_kind::unauthorized);
-  CHECK(rep.reason == "nc_replayed");
-  REQUIRE(rep.challenges.size() == 1);
-  auto m = mu::parse_challenge(rep.challenges[0]);
-  REQUIRE(m);
-  CHECK(m->kind == mu::message_kind::stale);
-  CHECK(m->reason_text == "stale-session");
-  // Far ahead, then an old one below the window.
-  std::string a10;
-  for (int i = 0; i < 7; ++i) a10 = *c.authorize();
-  CHECK(f.send(a10).kind == verdict_kind::allow);  // nc=10
-  verdict old = f.send(*a2);                         // nc=2 < 10-4+1
-  CHECK(old.reason == "nc_out_of_window");
-  // Above nc-max.
-  auto vm = mu::parse_request(a10);
-  REQUIRE(vm);
-  CHECK(vm->nc == 10);
+  SECTION("a replay discards the session (RFC 8120 section 6)") {
+    mu::client c = handshake(f, "alice", "correct horse");
+    auto a2 = c.authorize();
+    auto a3 = c.authorize();  // nc=3 built, nc=2 not sent yet: out of order
+    REQUIRE(a2);
+    REQUIRE(a3);
+    CHECK(f.send(*a3).kind == verdict_kind::allow);
+    CHECK(f.send(*a2).kind == verdict_kind::allow);  // within the window
+    verdict rep = f.send(*a3);
+    CHECK(rep.kind == verdict_kind::unauthorized);
+    CHECK(rep.reason == "nc_replayed");
+    REQUIRE(rep.challenges.size() == 1);
+    auto m = mu::parse_challenge(rep.challenges[0]);
+    REQUIRE(m);
+    CHECK(m->kind == mu::message_kind::stale);
+    CHECK(m->reason_text == "stale-session");
+    // The session is inactive now: even a fresh nc is stale.
+    auto a4 = c.authorize();
+    REQUIRE(a4);
+    CHECK(f.send(*a4).reason == "unknown_session");
+  }
+  SECTION("below the window") {
+    mu::client c = handshake(f, "alice", "correct horse");
+    const std::string a2 = *c.authorize();
+    std::string a10;
+    for (int i = 0; i < 8; ++i) a10 = *c.authorize();
+    REQUIRE(mu::parse_request(a10)->nc == 10);
+    CHECK(f.send(a10).kind == verdict_kind::allow);
+    CHECK(f.send(a2).reason == "nc_out_of_window");  // 2 <= 10 - 4
+  }
+  SECTION("above nc-max") {
+    mu::client c = handshake(f, "alice", "correct horse");
+    std::string last;
+    for (int i = 0; i < 19; ++i) last = *c.authorize();
+    REQUIRE(mu::parse_request(last)->nc == 20);
+    CHECK(f.send(last).kind == verdict_kind::allow);
+    // The client knows nc-max from 401-KEX-S1 and does not go beyond it.
+    auto over = c.authorize();
+    REQUIRE(!over);
+    CHECK(over.code() == mu::errc::nc_out_of_window);
+    // A request built past nc-max by hand is stale.
+    auto m = *mu::parse_request(last);
+    m.nc = 21;
+    CHECK(f.send(*mu::build_request(m)).reason == "auth_failed");  // vkc was for nc=20
+  }
 }
 
 TEST_CASE("mutual: the client starts over after a 401-STALE", "[mutual]") {
@@ -373,6 +396,39 @@ void expect_invalid_key(fixture& f, const std::string& auth, const char* why) {
 }
 }  // namespace
 
+namespace {
+// Whether x is the abscissa of a P-256 point, by Euler's criterion on x^3 - 3x + b: a second
+// code path, independent of the point decompression the library uses.
+bool p256_has_x(const BIGNUM* x) {
+  EC_GROUP* g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  BN_CTX* ctx = BN_CTX_new();
+  BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *r = BN_new(), *t = BN_new(), *e = BN_new();
+  EC_GROUP_get_curve(g, p, a, b, ctx);
+  BN_mod_sqr(r, x, p, ctx);
+  BN_mod_mul(r, r, x, p, ctx);       // x^3
+  BN_mod_mul(t, a, x, p, ctx);       // a x
+  BN_mod_add(r, r, t, p, ctx);
+  BN_mod_add(r, r, b, p, ctx);       // x^3 + a x + b
+  BN_rshift1(e, p);                  // (p - 1) / 2
+  BN_mod_exp(t, r, e, p, ctx);
+  const bool ok = BN_is_one(t) || BN_is_zero(r);
+  BN_free(p), BN_free(a), BN_free(b), BN_free(r), BN_free(t), BN_free(e);
+  BN_CTX_free(ctx);
+  EC_GROUP_free(g);
+  return ok;
+}
+
+std::string p256_element(const BIGNUM* x, bool odd) {
+  BIGNUM* z = BN_dup(x);
+  BN_lshift1(z, z);
+  if (odd) BN_add_word(z, 1);
+  std::string out(33, '\0');
+  BN_bn2binpad(z, reinterpret_cast<unsigned char*>(out.data()), 33);
+  BN_free(z);
+  return out;
+}
+}  // namespace
+
 TEST_CASE("mutual: invalid kc1 values are refused (EC)", "[mutual][negative][rfc8121]") {
   const auto a = mu::algorithm::ec_p256_sha256;
   fixture f(a);
@@ -381,25 +437,35 @@ TEST_CASE("mutual: invalid kc1 values are refused (EC)", "[mutual][negative][rfc
   REQUIRE(kex);
   auto m = mu::parse_request(*kex);
   REQUIRE(m);
+  REQUIRE(m->kc1.size() == 33);  // P(p) = 2x + (y mod 2): 257 bits (RFC 8121 appendix B)
   REQUIRE(mu::kam3::valid_element(a, m->kc1));
-  std::string off = m->kc1;
-  off.back() = static_cast<char>(off.back() ^ 1);  // Y changed: not on the curve
-  CHECK(!mu::kam3::valid_element(a, off));
-  expect_invalid_key(f, with_kc1(*kex, a, off), "invalid_key");
-  std::string zero(65, '\0');
-  zero[0] = '\x04';
-  CHECK(!mu::kam3::valid_element(a, zero));
-  expect_invalid_key(f, with_kc1(*kex, a, zero), "invalid_key");
-  std::string compressed = m->kc1.substr(0, 33);
-  compressed[0] = '\x02';
-  CHECK(!mu::kam3::valid_element(a, compressed));
-  // A point of the right length with the wrong first octet.
-  std::string hybrid = m->kc1;
-  hybrid[0] = '\x06';
-  CHECK(!mu::kam3::valid_element(a, hybrid));
-  expect_invalid_key(f, with_kc1(*kex, a, hybrid), "invalid_key");
-  // The wrong length never reaches the maths: the parser refuses it.
-  auto bad_len = mu::parse_request(with_kc1(*kex, a, compressed));
+  // x with no point on the curve, and x with one (both parities), decided by Euler's criterion.
+  BIGNUM* x = BN_new();
+  int off_curve = 0, on_curve = 0;
+  for (unsigned long i = 0; i < 40 && (off_curve < 3 || on_curve < 3); ++i) {
+    BN_set_word(x, i);
+    const bool has = p256_has_x(x);
+    CAPTURE(i);
+    for (bool odd : {false, true}) CHECK(mu::kam3::valid_element(a, p256_element(x, odd)) == has);
+    if (!has && off_curve++ < 3) expect_invalid_key(f, with_kc1(*kex, a, p256_element(x, false)), "invalid_key");
+    if (has) ++on_curve;
+  }
+  CHECK(off_curve >= 3);
+  CHECK(on_curve >= 3);
+  // x = p (not reduced), and the largest 33-octet value.
+  EC_GROUP* g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  EC_GROUP_get_curve(g, x, nullptr, nullptr, nullptr);
+  EC_GROUP_free(g);
+  const std::string xp = p256_element(x, false);
+  BN_free(x);
+  CHECK(!mu::kam3::valid_element(a, xp));
+  expect_invalid_key(f, with_kc1(*kex, a, xp), "invalid_key");
+  const std::string ff(33, '\xff');
+  CHECK(!mu::kam3::valid_element(a, ff));
+  expect_invalid_key(f, with_kc1(*kex, a, ff), "invalid_key");
+  // The SEC 1 uncompressed form (65 octets) is the wrong length: the parser refuses it.
+  CHECK(!mu::kam3::valid_element(a, std::string(65, '\x04')));
+  auto bad_len = mu::parse_request(with_kc1(*kex, a, std::string(65, '\x04')));
   REQUIRE(!bad_len);
   CHECK(bad_len.code() == mu::errc::bad_length);
 }
@@ -608,7 +674,7 @@ TEST_CASE("mutual: build and parse each message kind", "[mutual][rfc8120]") {
     m.path = "/private /other";
     auto s = mu::build_challenge(m);
     REQUIRE(s);
-    CHECK(s->find("sid=0a1b2c3d, ks1=\"") != std::string::npos);
+    CHECK(s->find("sid=0a1b2c3d, ks1=" + hex_encode(m.ks1) + ", ") != std::string::npos);  // EC: bare hex
     CHECK(s->find("nc-max=1000, nc-window=64, time=3600, path=\"/private /other\"") != std::string::npos);
     auto p = mu::parse_challenge(*s);
     REQUIRE(p);
@@ -626,6 +692,8 @@ TEST_CASE("mutual: build and parse each message kind", "[mutual][rfc8120]") {
     m.kc1 = mu::kam3::client_kc1(a, mu::kam3::random_scalar(a, counter_random("k")));
     auto s = mu::build_request(m);
     REQUIRE(s);
+    // A non-ASCII user goes as an RFC 5987 ext-parameter (RFC 8120 section 3.1).
+    CHECK(s->find("user*=UTF-8''J%C3%B6rg, kc1=") != std::string::npos);
     auto p = mu::parse_request(*s);
     REQUIRE(p);
     CHECK(p->kind == mu::message_kind::kex_c1);
@@ -652,7 +720,12 @@ TEST_CASE("mutual: build and parse each message kind", "[mutual][rfc8120]") {
     m.vks = std::string(32, 's');
     auto s = mu::build_authentication_info(m);
     REQUIRE(s);
-    CHECK(*s == "sid=0a1b, vks=\"c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3M=\"");
+    std::string sevens;
+    for (int k = 0; k < 32; ++k) sevens += "73";
+    CHECK(*s == "version=1, sid=0a1b, vks=" + sevens);  // EC: bare lower-case hex
+    mu::message d = m;
+    d.alg = mu::algorithm::dl_2048_sha256;
+    CHECK(*mu::build_authentication_info(d) == "version=1, sid=0a1b, vks=\"c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3M=\"");
     auto p = mu::parse_authentication_info(*s, a);
     REQUIRE(p);
     CHECK(p->vks == m.vks);
@@ -705,7 +778,13 @@ TEST_CASE("mutual: values may come quoted or bare; unknown parameters are ignore
 }
 
 TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8120]") {
+  // EC algorithms carry kc1 / ks1 / vkc / vks as hex-fixed-numbers, DL ones as base64
+  // (RFC 8121 section 3); both prefixes are 79 octets long.
   const std::string pre = "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, ";
+  const std::string dl = "Mutual version=1, algorithm=iso-kam3-dl-2048-sha256, validation=host, realm=r, ";
+  REQUIRE(pre.size() == 79);
+  REQUIRE(dl.size() == 79);
+  const std::string h32(64, 'a');  // 32 octets as hex
   struct bad {
     std::string text;
     mu::errc code;
@@ -714,28 +793,38 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
   const std::vector<bad> challenges = {
       {pre + "reason=initial, reason=initial", mu::errc::duplicate_parameter, pre.size() + 16},
       {pre + "REALM=x, reason=initial", mu::errc::duplicate_parameter, pre.size()},
-      {pre + "reason=initial, ks1=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 16},
-      {pre + "vks=\"AA==\", ks2=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 12},
-      {pre + "reason=initial, kc1=\"AA==\"", mu::errc::forbidden_parameter, pre.size() + 16},
-      {pre + "vkc=\"AA==\"", mu::errc::forbidden_parameter, pre.size()},
+      {pre + "reason=initial, ks1=00", mu::errc::conflicting_parameters, pre.size() + 16},
+      {pre + "vks=00, ks2=00", mu::errc::conflicting_parameters, pre.size() + 8},
+      {pre + "reason=initial, kc1=00", mu::errc::forbidden_parameter, pre.size() + 16},
+      {pre + "vkc=00", mu::errc::forbidden_parameter, pre.size()},
       {pre + "reason=\"a b\"", mu::errc::bad_token, pre.size() + 8},
       {pre + "reason=-nodot", mu::errc::bad_token, pre.size() + 7},
+      {pre + "reason=-a..b", mu::errc::bad_token, pre.size() + 7},
+      {pre + "reason=_initial", mu::errc::bad_token, pre.size() + 7},
+      {pre + "reason=init!al", mu::errc::bad_token, pre.size() + 7},
       {"Mutual version=2, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, reason=initial",
        mu::errc::unsupported_version, 15},
       {"Mutual version=01, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=r, reason=initial",
-       mu::errc::bad_integer, 15},
+       mu::errc::unsupported_version, 15},
       {"Mutual version=1, algorithm=iso-kam3-ec-p384-sha384, validation=host, realm=r, reason=initial",
        mu::errc::unknown_algorithm, 28},
       {"Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=dns, realm=r, reason=initial",
        mu::errc::unknown_validation, 64},
       {"Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, reason=initial",
        mu::errc::missing_parameter, 6},
-      {pre + "sid=abc, ks1=\"AA==\", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 7},
-      {pre + "sid=zz, ks1=\"AA==\", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 4},
-      {pre + "sid=00, ks1=\"AA=A\", nc-max=1, nc-window=1, time=1", mu::errc::bad_base64, pre.size() + 15},
-      {pre + "sid=00, ks1=\"AAAA\", nc-max=1, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 13},
-      {pre + "sid=00, ks1=\"AAAA\", nc-max=x, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 13},
-      {pre + "sid=00, ks1=\"AAAA\", nc-window=1, time=1", mu::errc::missing_parameter, 6},
+      {pre + "sid=abc, ks1=00, nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 7},
+      {pre + "sid=zz, ks1=00, nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 4},
+      {pre + "sid=00, ks1=\"AA==\", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex, pre.size() + 15},
+      {pre + "sid=00, ks1=00, nc-max=1, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 12},
+      {pre + "sid=00, ks1=" + std::string(66, 'g') + ", nc-max=1, nc-window=1, time=1", mu::errc::bad_hex,
+       pre.size() + 12},
+      {dl + "sid=00, ks1=\"AA=A\", nc-max=1, nc-window=1, time=1", mu::errc::bad_base64, dl.size() + 15},
+      {dl + "sid=00, ks1=\"AAAA\", nc-max=1, nc-window=1, time=1", mu::errc::bad_length, dl.size() + 13},
+      {dl + "sid=00, ks1=00, nc-max=1, nc-window=1, time=1", mu::errc::bad_base64, dl.size() + 14},
+      {pre + "sid=00, ks1=00, nc-max=x, nc-window=1, time=1", mu::errc::bad_length, pre.size() + 12},
+      {pre + "sid=00, ks1=00, nc-window=1, time=1", mu::errc::missing_parameter, 6},
+      {pre + "auth-scope=a, auth-scope*=UTF-8''a, reason=initial", mu::errc::duplicate_parameter, pre.size() + 14},
+      {pre + "auth-scope*=latin1''a, reason=initial", mu::errc::bad_ext_value, pre.size() + 12},
       {pre + "reason=\"initial", mu::errc::syntax, pre.size() + 7},
       {"Basic realm=x", mu::errc::not_mutual, 0},
   };
@@ -748,15 +837,24 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
     CHECK(r.offset() == b.offset);
   }
   const std::vector<bad> requests = {
-      {pre + "user=u, kc1=\"AA==\", vkc=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 20},
-      {pre + "sid=00, nc=1, vkc=\"AA==\", kc1=\"AA==\"", mu::errc::conflicting_parameters, pre.size() + 26},
+      {pre + "user=u, kc1=00, vkc=00", mu::errc::conflicting_parameters, pre.size() + 16},
+      {pre + "sid=00, nc=1, vkc=00, kc1=00", mu::errc::conflicting_parameters, pre.size() + 22},
+      {pre + "user=u, kc1=00, ks1=00", mu::errc::forbidden_parameter, pre.size() + 16},
+      {pre + "vks=00, sid=00, nc=1, vkc=00", mu::errc::forbidden_parameter, pre.size()},
       {pre + "user=u", mu::errc::missing_parameter, 6},
-      {pre + "kc1=\"AA==\"", mu::errc::missing_parameter, 6},
-      {pre + "user=u, kc1=\"AA==\"", mu::errc::bad_length, pre.size() + 13},
-      {pre + "sid=00, nc=-1, vkc=\"AA==\"", mu::errc::bad_integer, pre.size() + 11},
-      {pre + "sid=00, nc=99999999999999999999, vkc=\"AA==\"", mu::errc::bad_integer, pre.size() + 29},
-      {pre + "sid=00, nc=1, vkc=\"AA==\"", mu::errc::bad_length, pre.size() + 19},
-      {pre + "sid=00, nc=1, vkc=AA", mu::errc::bad_base64, pre.size() + 20},
+      {pre + "kc1=00", mu::errc::missing_parameter, 6},
+      {pre + "user=u, kc1=00", mu::errc::bad_length, pre.size() + 12},
+      {pre + "user=u, user*=UTF-8''u, kc1=00", mu::errc::duplicate_parameter, pre.size() + 8},
+      {pre + "user*=UTF-8''a%2, kc1=00", mu::errc::bad_ext_value, pre.size() + 14},
+      {pre + "user*=UTF-8''a%zz, kc1=00", mu::errc::bad_ext_value, pre.size() + 14},
+      {pre + "user*=UTF-8, kc1=00", mu::errc::bad_ext_value, pre.size() + 6},
+      {dl + "user=u, kc1=\"AA==\"", mu::errc::bad_length, dl.size() + 13},
+      {pre + "sid=00, nc=-1, vkc=00", mu::errc::bad_integer, pre.size() + 11},
+      {pre + "sid=00, nc=99999999999999999999, vkc=00", mu::errc::bad_integer, pre.size() + 29},
+      {pre + "sid=00, nc=01, vkc=00", mu::errc::bad_integer, pre.size() + 11},
+      {pre + "sid=00, nc=1, vkc=\"AA==\"", mu::errc::bad_hex, pre.size() + 21},
+      {pre + "sid=00, nc=1, vkc=00", mu::errc::bad_length, pre.size() + 18},
+      {dl + "sid=00, nc=1, vkc=AA", mu::errc::bad_base64, dl.size() + 20},
       {"Mutual kc1=\"x\", Basic", mu::errc::syntax, 16},
       {"Basic abc", mu::errc::not_mutual, 0},
       {"Mutual abc==", mu::errc::not_mutual, 0},
@@ -769,23 +867,28 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
     CHECK(r.code() == b.code);
     CHECK(r.offset() == b.offset);
   }
-  const auto a = mu::algorithm::ec_p256_sha256;
   struct bad_info {
     std::string text;
+    mu::algorithm alg;
     mu::errc code;
     std::size_t offset;
   };
+  const auto ec = mu::algorithm::ec_p256_sha256;
   for (const auto& b : std::vector<bad_info>{
-           {"sid=00", mu::errc::missing_parameter, 6},
-           {"sid=00, vks=\"AA==\"", mu::errc::bad_length, 13},
-           {"sid=00, vks=\"AA==\", reason=initial", mu::errc::conflicting_parameters, 20},
-           {"Mutual sid=00, vkc=\"AA==\"", mu::errc::forbidden_parameter, 15},
-           {"sid=00, sid=01", mu::errc::duplicate_parameter, 8},
-           {"sid=0, vks=\"AA==\"", mu::errc::bad_hex, 5},
+           {"sid=00", ec, mu::errc::missing_parameter, 6},
+           {"sid=00, vks=" + h32, ec, mu::errc::missing_parameter, 76},
+           {"version=1, sid=00, vks=00", ec, mu::errc::bad_length, 23},
+           {"version=1, sid=00, vks=\"AA==\"", ec, mu::errc::bad_hex, 26},
+           {"version=1, sid=00, vks=\"AA==\"", mu::algorithm::dl_2048_sha256, mu::errc::bad_length, 24},
+           {"version=2, sid=00, vks=" + h32, ec, mu::errc::unsupported_version, 8},
+           {"sid=00, vks=00, reason=initial", ec, mu::errc::conflicting_parameters, 16},
+           {"Mutual sid=00, vkc=00", ec, mu::errc::forbidden_parameter, 15},
+           {"sid=00, sid=01", ec, mu::errc::duplicate_parameter, 8},
+           {"version=1, sid=0, vks=" + h32, ec, mu::errc::bad_hex, 16},
        }) {
     CAPTURE(b.text);
     const exact_buffer in(b.text);
-    auto r = mu::parse_authentication_info(in.view(), a);
+    auto r = mu::parse_authentication_info(in.view(), b.alg);
     REQUIRE(!r);
     CHECK(r.code() == b.code);
     CHECK(r.offset() == b.offset);
@@ -793,6 +896,15 @@ TEST_CASE("mutual: parse errors carry errc and offset", "[mutual][negative][rfc8
 }
 
 TEST_CASE("mutual: VI and VS encodings", "[mutual][rfc8120]") {
+  // The examples of RFC 8120 section 12.1 (draft-ietf-httpauth-mutual-11 text).
+  CHECK(mu::kam3::vi(100) == "d");
+  CHECK(mu::kam3::vi(10000) == "\316\020");
+  CHECK(mu::kam3::vi(1000000) == "\275\204@");
+  CHECK(mu::kam3::vs("") == std::string(1, '\0'));
+  CHECK(mu::kam3::vs("Tea") == "\003Tea");
+  CHECK(mu::kam3::vs("Caf\xc3\xa9") == "\005Caf\303\251");
+  CHECK(mu::kam3::vs(std::string(10000, 'a')).substr(0, 3) == "\316\020a");
+  CHECK(mu::kam3::vs(std::string(10000, 'a')).size() == 10002);
   CHECK(mu::kam3::vi(0) == std::string(1, '\0'));
   CHECK(mu::kam3::vi(127) == "\x7f");
   CHECK(mu::kam3::vi(128) == "\x81\x00"[0] + std::string(1, '\0'));
@@ -931,15 +1043,22 @@ TEST_CASE("mutual: the client refuses an auth-scope that does not cover its host
     const char* scope;
     bool ok;
   };
+  // RFC 8120 section 5: single-server "<scheme>://<host>[:<port>]", single-host, "*.<domain>".
   for (const auto& x : std::vector<c>{{"www.example.com", true},
                                       {"WWW.Example.COM", true},
-                                      {"example.com", true},
-                                      {".example.com", true},
+                                      {"*.example.com", true},
+                                      {"*.www.example.com", true},
+                                      {"http://www.example.com", true},
+                                      {"example.com", false},
+                                      {".example.com", false},
+                                      {"*.com", false},
                                       {"com", false},
-                                      {".com", false},
-                                      {"ample.com", false},
+                                      {"*.ample.com", false},
                                       {"other.example", false},
-                                      {"sub.www.example.com", false}}) {
+                                      {"sub.www.example.com", false},
+                                      {"https://www.example.com", false},
+                                      {"http://www.example.com:8080", false},
+                                      {"http://www.example.com:80", false}}) {
     CAPTURE(x.scope);
     mu::client cl(client_opts("alice", "pw"));
     auto r = cl.on_unauthorized(init(x.scope));
@@ -986,4 +1105,42 @@ TEST_CASE("mutual: every prefix and single-byte change of valid messages fails c
     CHECK(f.send(t).kind != verdict_kind::allow);
     CHECK(f.send(fresh).kind == verdict_kind::allow);
   }
+}
+
+TEST_CASE("mutual: tokens are case-insensitive and lower-cased", "[mutual][rfc8120]") {
+  auto p = mu::parse_challenge("Mutual VERSION=1, Algorithm=ISO-KAM3-EC-P256-SHA256, validation=HOST, realm=\"R\", "
+                               "reason=Auth-Failed");
+  REQUIRE(p);
+  CHECK(p->alg == mu::algorithm::ec_p256_sha256);
+  CHECK(p->validation == mu::validation_method::host);
+  CHECK(p->reason_text == "auth-failed");
+  CHECK(p->reason_value == mu::reason::auth_failed);
+  CHECK(p->realm == "R");  // a string, not a token: kept as is
+}
+
+TEST_CASE("mutual: a 401-INIT in answer to req-KEX-C1 ends the attempt", "[mutual][negative][rfc8120]") {
+  fixture f(mu::algorithm::ec_p256_sha256);
+  mu::client c(client_opts("alice", "correct horse"));
+  auto kex = c.on_unauthorized(f.init_challenge());
+  REQUIRE(kex);
+  // The server refuses the kc1 (here: tampered) with 401-INIT reason=invalid-parameters.
+  auto m = *mu::parse_request(*kex);
+  m.kc1 = std::string(33, '\xff');
+  verdict v = f.send(*mu::build_request(m));
+  REQUIRE(v.challenges.size() == 1);
+  auto r = c.on_unauthorized(v.challenges[0]);
+  REQUIRE(!r);
+  CHECK(r.code() == mu::errc::auth_failed);
+  CHECK(c.last_reason() == "invalid-parameters");
+  // A 401-INIT for another realm starts a new attempt instead.
+  mu::client c2(client_opts("alice", "correct horse"));
+  REQUIRE(c2.on_unauthorized(f.init_challenge()));
+  mu::message other;
+  other.kind = mu::message_kind::init;
+  other.reason_value = mu::reason::initial;
+  other.auth_scope = "www.example.com";
+  other.realm = "another realm";
+  auto again = c2.on_unauthorized(*mu::build_challenge(other));
+  REQUIRE(again);
+  CHECK(mu::parse_request(*again)->realm == "another realm");
 }

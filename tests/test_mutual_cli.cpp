@@ -73,24 +73,36 @@ TEST_CASE("mutual cli: a handshake spread over input lines", "[mutual][cli]") {
   REQUIRE(l2.d.status() == 200);
   CHECK(l2.d.identity() == "alice");
   REQUIRE(c.on_authentication_info(l2.info));
-  // A replay on a later line is caught.
-  auto l3 = run(server_json(1003), st, *vfy);
-  CHECK(l3.d.status() == 401);
-  CHECK(l3.d.reason() == "nc_replayed");
-  CHECK(l3.www.find("reason=stale-session") != std::string::npos);
-  // The next nc passes; after the session lifetime the session is stale.
+  // The next nc passes on a later line.
   auto a = c.authorize();
   REQUIRE(a);
-  CHECK(run(server_json(1004), st, *a).d.status() == 200);
+  CHECK(run(server_json(1003), st, *a).d.status() == 200);
+  // A replay on a later line is caught, and the session is discarded (RFC 8120 section 6).
+  auto l4 = run(server_json(1004), st, *vfy);
+  CHECK(l4.d.status() == 401);
+  CHECK(l4.d.reason() == "nc_replayed");
+  CHECK(l4.www.find("reason=stale-session") != std::string::npos);
   auto b = c.authorize();
   REQUIRE(b);
-  CHECK(run(server_json(1000 + 601), st, *b).d.reason() == "unknown_session");
+  CHECK(run(server_json(1005), st, *b).d.reason() == "unknown_session");
+  // A new session; after the session lifetime it is stale.
+  mu::client c2(co);
+  auto k2 = c2.on_unauthorized(l0.www);
+  REQUIRE(k2);
+  auto v2 = c2.on_unauthorized(run(server_json(1006), st, *k2).www);
+  REQUIRE(v2);
+  auto l7 = run(server_json(1007), st, *v2);
+  CHECK(l7.d.status() == 200);
+  REQUIRE(c2.on_authentication_info(l7.info));
+  auto n2 = c2.authorize();
+  REQUIRE(n2);
+  CHECK(run(server_json(1006 + 601), st, *n2).d.reason() == "unknown_session");
 }
 
 TEST_CASE("mutual cli: typed reading and bad settings", "[mutual][cli]") {
   auto t = authwire_cli::typed_mutual(
-      "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=\"r\", sid=0a, nc=3, "
-      "vkc=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"");
+      "Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm=\"r\", sid=0a, nc=3, vkc=" +
+      std::string(64, '0'));
   REQUIRE(t);
   CHECK((*t)["message"] == "req-VFY-C");
   CHECK((*t)["nc"] == 3);

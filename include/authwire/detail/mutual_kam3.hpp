@@ -12,12 +12,12 @@
  * @par Formulas (RFC 8121 section 3 and 4, as implemented; see the notes)
  * @code
  *   pi   = INT(PBKDF2(HMAC_H, password, VS(algorithm) | VS(auth-scope) | VS(realm) | VS(user),
- *                     16384, hSize)) mod q
+ *                     16384, hSize / 8))                 (RFC 8120 section 12.2)
  *   K_c1 = g^S_c1                                   (client, S_c1 random in [1, q-1])
- *   t_1  = INT(H(octet(1) | OCTETS(K_c1))) mod q
+ *   t_1  = INT(H(octet(1) | OCTETS(K_c1)))
  *   K_s1 = (K_c1^t_1 * g^pi)^S_s1                   (server, S_s1 random in [1, q-1])
- *   t_2  = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))) mod q
- *   z    = K_s1^((S_c1 + t_2) / (S_c1 * t_1 + pi))  (client; exponent arithmetic mod q)
+ *   t_2  = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1)))
+ *   z    = K_s1^((S_c1 + t_2) / (S_c1 * t_1 + pi) mod q)  (client)
  *   z    = (K_c1 * g^t_2)^S_s1                      (server)
  *   VK_s = H(octet(3) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) | VI(nc) | VS(vh))
  *   VK_c = H(octet(4) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) | VI(nc) | VS(vh))
@@ -25,12 +25,19 @@
  * Both sides reach z = g^(S_s1 * (S_c1 + t_2)). For the EC algorithms the group is written
  * multiplicatively above: "K^e" is the scalar multiplication e*K and "*" the point addition.
  *
- * Interpretations (the RFC text was not at hand; recalled, to be checked against RFC 8121):
- * - OCTETS of a DL element is its big-endian encoding padded to the length of p (256 / 512
- *   octets); OCTETS of an EC point is the SEC 1 uncompressed form 04 | X | Y (65 / 133 octets).
+ * Source: the text of draft-ietf-httpauth-mutual-algo-06 (interim 06.1, Nov 2016, the authors'
+ * repository yoiwa/httpauth-mutual), which became RFC 8121, and draft-ietf-httpauth-mutual-11
+ * section 12 for pi, VI, VS, OCTETS, VK_c and VK_s. Notes:
+ * - OCTETS of a DL element is its big-endian encoding in the natural length of p (256 / 512
+ *   octets). An EC point p travels as the integer P(p) = 2x + (y mod 2) (RFC 8121 section 3.3),
+ *   natural length 33 / 66 octets (RFC 8121 appendix B); it is the SEC 1 compressed form with
+ *   the prefix folded into the low bit, so OpenSSL's point decompression decodes it.
  *   Received elements must have exactly that length.
  * - VI(i) is the base-128 big-endian encoding with the high bit set on every octet but the
- *   last; VS(s) = VI(length of s in octets) | s (RFC 8120 section 12).
+ *   last; VS(s) = VI(length of s in octets) | s (RFC 8120 section 12.1).
+ * - Exponents (pi, t_1, t_2) are reduced mod q (the subgroup order, r in the RFC) before use;
+ *   g^x depends only on x mod q, so the values are the RFC's.
+ * - DL: the RFC asks 1 < K < p-1 of received values; this code also requires K^q = 1.
  * - The password octets are used as given; normalising them (e.g. PRECIS) is the caller's job.
  */
 #pragma once
@@ -87,7 +94,7 @@ inline bool algorithm_from_string(std::string_view s, algorithm& out) noexcept {
 
 namespace kam3 {
 
-/// PBKDF2 iteration count used for pi (RFC 8121, as recalled).
+/// nIterPi, the PBKDF2 iteration count for pi (RFC 8121 section 3).
 inline constexpr int pbkdf2_iterations = 16384;
 
 namespace detail {
@@ -121,6 +128,8 @@ struct params {
   hash_algorithm hash = hash_algorithm::sha256;
   std::size_t element_size = 0;  // OCTETS(element)
   std::size_t scalar_size = 0;   // octets of q
+  std::size_t field_size = 0;    // EC: octets of the field prime
+  unsigned long min_scalar = 0;  // DL: S_c1 must exceed log(p)/log(g) = 2048 / 4096 (RFC 8121 appendix B)
   bn_ptr p, q, g;                // DL: modulus, subgroup order (p-1)/2, generator 2; EC: q = order
   group_ptr group;               // EC
 };
@@ -137,6 +146,7 @@ inline params make_params(algorithm a) {
       if (!r.p || BN_set_word(r.g.get(), 2) != 1 || BN_rshift1(r.q.get(), r.p.get()) != 1)
         authwire::detail::crypto_failure();
       r.element_size = static_cast<std::size_t>(BN_num_bytes(r.p.get()));
+      r.min_scalar = static_cast<unsigned long>(BN_num_bits(r.p.get()));  // g = 2: g^S_c1 > p
       break;
     }
     case algorithm::ec_p256_sha256:
@@ -145,8 +155,9 @@ inline params make_params(algorithm a) {
       r.hash = a == algorithm::ec_p256_sha256 ? hash_algorithm::sha256 : hash_algorithm::sha512;
       r.group.reset(EC_GROUP_new_by_curve_name(a == algorithm::ec_p256_sha256 ? NID_X9_62_prime256v1 : NID_secp521r1));
       if (!r.group || EC_GROUP_get_order(r.group.get(), r.q.get(), nullptr) != 1) authwire::detail::crypto_failure();
-      const auto field_bytes = static_cast<std::size_t>((EC_GROUP_get_degree(r.group.get()) + 7) / 8);
-      r.element_size = 1 + 2 * field_bytes;
+      // P(p) = 2x + (y mod 2) needs degree + 1 bits: 257 -> 33 octets, 522 -> 66 octets.
+      r.field_size = static_cast<std::size_t>((EC_GROUP_get_degree(r.group.get()) + 7) / 8);
+      r.element_size = static_cast<std::size_t>((EC_GROUP_get_degree(r.group.get()) + 1 + 7) / 8);
       break;
     }
   }
@@ -192,8 +203,9 @@ inline bn_ptr hash_to_scalar(const params& P, unsigned char tag, std::string_vie
   return r;
 }
 
-/// Decodes and validates a group element: DL 1 < x < p-1 and x^q = 1 (the order-q subgroup);
-/// EC the exact uncompressed length, on the curve, not the point at infinity.
+/// Decodes and validates a group element: DL 1 < x < p-1 (RFC 8121 section 3.2) and, stricter
+/// than the RFC, x^q = 1 (the order-q subgroup, where every honest g^S lies); EC P'(z) exists
+/// (RFC 8121 section 3.3) and is not the point at infinity.
 inline bool decode_dl(const params& P, std::string_view octets, bn_ptr& out, BN_CTX* ctx) {
   if (octets.size() != P.element_size) return false;
   out = bn_from(octets);
@@ -206,21 +218,36 @@ inline bool decode_dl(const params& P, std::string_view octets, bn_ptr& out, BN_
 }
 
 inline bool decode_ec(const params& P, std::string_view octets, point_ptr& out, BN_CTX* ctx) {
-  if (octets.size() != P.element_size || octets.empty() || octets[0] != '\x04') return false;
+  // P'(z): x = z >> 1, the low bit is y mod 2; that is SEC 1 point decompression, which
+  // OpenSSL does (and refuses x >= p or an x with no point).
+  if (octets.size() != P.element_size) return false;
+  bn_ptr zb = bn_from(octets);
+  const bool odd = BN_is_odd(zb.get()) == 1;
+  if (BN_rshift1(zb.get(), zb.get()) != 1) authwire::detail::crypto_failure();
+  if (BN_num_bytes(zb.get()) > static_cast<int>(P.field_size)) return false;
+  std::string comp(1 + P.field_size, '\0');
+  comp[0] = odd ? '\x03' : '\x02';
+  if (BN_bn2binpad(zb.get(), reinterpret_cast<unsigned char*>(comp.data()) + 1, static_cast<int>(P.field_size)) < 0)
+    return false;
   out.reset(EC_POINT_new(P.group.get()));
   if (!out) authwire::detail::crypto_failure();
-  if (EC_POINT_oct2point(P.group.get(), out.get(), reinterpret_cast<const unsigned char*>(octets.data()), octets.size(),
+  if (EC_POINT_oct2point(P.group.get(), out.get(), reinterpret_cast<const unsigned char*>(comp.data()), comp.size(),
                          ctx) != 1)
     return false;
+  // The cofactor of P-256 and P-521 is 1: [h] * K != 0_E is "not the point at infinity".
   return EC_POINT_is_on_curve(P.group.get(), out.get(), ctx) == 1 && EC_POINT_is_at_infinity(P.group.get(), out.get()) == 0;
 }
 
+/// OCTETS(P(pt)): the integer 2x + (y mod 2) in `element_size` octets.
 inline std::string ec_octets(const params& P, const EC_POINT* pt, BN_CTX* ctx) {
-  std::string s(P.element_size, '\0');
-  if (EC_POINT_point2oct(P.group.get(), pt, POINT_CONVERSION_UNCOMPRESSED, reinterpret_cast<unsigned char*>(s.data()),
-                         s.size(), ctx) != s.size())
+  std::string comp(1 + P.field_size, '\0');
+  if (EC_POINT_point2oct(P.group.get(), pt, POINT_CONVERSION_COMPRESSED, reinterpret_cast<unsigned char*>(comp.data()),
+                         comp.size(), ctx) != comp.size())
     authwire::detail::crypto_failure();
-  return s;
+  bn_ptr z = bn_from(std::string_view(comp).substr(1));
+  if (BN_lshift1(z.get(), z.get()) != 1 || (comp[0] == '\x03' && BN_add_word(z.get(), 1) != 1))
+    authwire::detail::crypto_failure();
+  return bn_octets(z.get(), P.element_size);
 }
 
 inline ctx_ptr new_ctx() {
@@ -308,16 +335,21 @@ inline std::string password_secret(algorithm a, std::string_view auth_scope, std
 /// reduced mod q-1, plus one: the bias is below 2^-64).
 inline std::string random_scalar(algorithm a, const random_fn& rnd) {
   const auto& P = detail::get(a);
-  std::string buf(P.scalar_size + 8, '\0');
-  rnd(reinterpret_cast<unsigned char*>(buf.data()), buf.size());
   auto ctx = detail::new_ctx();
-  detail::bn_ptr x = detail::bn_from(buf);
-  OPENSSL_cleanse(buf.data(), buf.size());
   detail::bn_ptr qm1 = detail::bn_new();
-  if (BN_sub(qm1.get(), P.q.get(), BN_value_one()) != 1 || BN_nnmod(x.get(), x.get(), qm1.get(), ctx.get()) != 1 ||
-      BN_add(x.get(), x.get(), BN_value_one()) != 1)
-    authwire::detail::crypto_failure();
-  return detail::bn_octets(x.get(), P.scalar_size);
+  if (BN_sub(qm1.get(), P.q.get(), BN_value_one()) != 1) authwire::detail::crypto_failure();
+  std::string buf(P.scalar_size + 8, '\0');
+  while (true) {
+    rnd(reinterpret_cast<unsigned char*>(buf.data()), buf.size());
+    detail::bn_ptr x = detail::bn_from(buf);
+    OPENSSL_cleanse(buf.data(), buf.size());
+    if (BN_nnmod(x.get(), x.get(), qm1.get(), ctx.get()) != 1 || BN_add(x.get(), x.get(), BN_value_one()) != 1)
+      authwire::detail::crypto_failure();
+    // DL: S_c1 > log(p)/log(g) (RFC 8121 section 3.2), so that g^S_c1 wraps around p; a
+    // smaller draw has probability about 2^-2036: draw again.
+    if (P.min_scalar != 0 && BN_num_bits(x.get()) <= 32 && BN_get_word(x.get()) <= P.min_scalar) continue;
+    return detail::bn_octets(x.get(), P.scalar_size);
+  }
 }
 
 /// True when `octets` is a valid group element of algorithm `a` (see the header notes).

@@ -113,6 +113,7 @@ enum class errc : std::uint8_t {
   missing_vks = 29,             ///< client: a 2xx without Authentication-Info vks
   key_exchange = 30,            ///< not an error: a 401-KEX-S1 was sent (verdict reason)
   no_credentials = 31,          ///< not an error: 401-INIT for a request without Mutual credentials
+  bad_ext_value = 32,           ///< an RFC 5987 `name*` value that is not UTF-8''pct-encoded
 };
 
 constexpr std::string_view to_string(errc e) noexcept {
@@ -149,6 +150,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::missing_vks: return "missing_vks";
     case errc::key_exchange: return "key_exchange";
     case errc::no_credentials: return "no_credentials";
+    case errc::bad_ext_value: return "bad_ext_value";
   }
   return "unknown";
 }
@@ -187,6 +189,7 @@ constexpr std::string_view describe(errc e) noexcept {
     case errc::missing_vks: return "the response carries no server verifier";
     case errc::key_exchange: return "key exchange in progress";
     case errc::no_credentials: return "no Mutual credentials";
+    case errc::bad_ext_value: return "an extended (RFC 5987) parameter value is malformed";
   }
   return "unknown error";
 }
@@ -348,21 +351,133 @@ inline result<std::string, errc> parse_b64(const auth_param_view& p, std::size_t
   return out;
 }
 
-inline bool is_extensive_token(std::string_view s) noexcept {
-  if (!is_token(s)) return false;
-  if (s[0] != '-') return true;
-  // extension-token = "-" token 1*("." token)
-  const auto dot = s.find('.');
-  if (dot == std::string_view::npos || dot == 1) return false;
-  for (std::size_t i = 1; i < s.size(); ++i)
-    if (s[i] == '.' && (i + 1 >= s.size() || s[i + 1] == '.')) return false;
+inline bool is_bare_token(std::string_view s) noexcept {
+  // bare-token = bare-token-lead-char *bare-token-char (RFC 8120 section 3.2.1)
+  auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  if (s.empty() || !alnum(s[0])) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-' && c != '_') return false;
   return true;
 }
 
+/// extensive-token = bare-token / extension-token; extension-token = "-" bare-token 1*("." bare-token)
+inline bool is_extensive_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  if (s[0] != '-') return is_bare_token(s);
+  s.remove_prefix(1);
+  std::size_t parts = 0;
+  while (true) {
+    const auto dot = s.find('.');
+    if (!is_bare_token(s.substr(0, dot))) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    s.remove_prefix(dot + 1);
+  }
+  return parts >= 2;
+}
+
+inline std::string lower(std::string_view v) {
+  std::string r(v);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return r;
+}
+
+/// An extensive-token, lower-cased (tokens are case-insensitive, RFC 8120 section 3.2.1).
 inline result<std::string, errc> parse_xtoken(const auth_param_view& p) {
   std::string v = p.value();
   if (!is_extensive_token(v)) return error{errc::bad_token, content_offset(p)};
-  return v;
+  return lower(v);
+}
+
+/// True for the EC algorithms, whose kc1 / ks1 / vkc / vks are hex-fixed-numbers; the DL ones
+/// use base64-fixed-numbers (RFC 8121 section 3).
+constexpr bool uses_hex(algorithm a) noexcept {
+  return a == algorithm::ec_p256_sha256 || a == algorithm::ec_p521_sha512;
+}
+
+/// An algorithm-determined fixed number of exactly `len` octets.
+inline result<std::string, errc> parse_fixed(const auth_param_view& p, algorithm a, std::size_t len) {
+  if (!uses_hex(a)) return parse_b64(p, len);
+  auto h = parse_hex(p);
+  if (!h) return h.error();
+  if (h->size() != 2 * len) return error{errc::bad_length, content_offset(p)};
+  std::string out(len, '\0');
+  if (!hex_decode(reinterpret_cast<unsigned char*>(out.data()), *h)) return error{errc::bad_hex, content_offset(p)};
+  return out;
+}
+
+/// Decodes an RFC 5987 ext-value: charset "'" [ language ] "'" value-chars, charset UTF-8.
+inline result<std::string, errc> parse_ext_value(const auth_param_view& p) {
+  const std::string v = p.value();
+  const std::size_t at = content_offset(p);
+  const auto q1 = v.find('\'');
+  const auto q2 = q1 == std::string::npos ? q1 : v.find('\'', q1 + 1);
+  if (q2 == std::string::npos || !iequals(std::string_view(v).substr(0, q1), "UTF-8"))
+    return error{errc::bad_ext_value, at};
+  std::string out;
+  for (std::size_t i = q2 + 1; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c == '%') {
+      if (i + 2 >= v.size()) return error{errc::bad_ext_value, at + i};
+      const int hi = hex_value(v[i + 1]), lo = hex_value(v[i + 2]);
+      if (hi < 0 || lo < 0) return error{errc::bad_ext_value, at + i};
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+      continue;
+    }
+    const bool attr = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+    if (!attr) return error{errc::bad_ext_value, at + i};
+    out += c;
+  }
+  return out;
+}
+
+/// A string parameter that may also come as `name*` (RFC 5987, RFC 8120 section 3.1).
+/// @return true and the value when present; errc::duplicate_parameter when both forms are.
+inline result<bool, errc> string_param(const param_range& ps, std::string_view name, std::string& out) {
+  const auth_param_view* plain = ps.find(name);
+  std::string star(name);
+  star += '*';
+  const auth_param_view* ext = ps.find(star);
+  if (plain && ext) return error{errc::duplicate_parameter, std::max(plain->name_offset, ext->name_offset)};
+  if (plain) {
+    out = plain->value();
+    return true;
+  }
+  if (!ext) return false;
+  auto v = parse_ext_value(*ext);
+  if (!v) return v.error();
+  out = std::move(*v);
+  return true;
+}
+
+/// Adds a string parameter: quoted when ASCII, as `name*=UTF-8''...` otherwise (RFC 8120 3.1).
+inline void add_string(challenge_builder& b, std::string_view name, std::string_view v) {
+  bool ascii = true;
+  for (char c : v) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {
+    b.param(name, v, quoting::always);
+    return;
+  }
+  std::string enc = "UTF-8''";
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool attr = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+    if (attr) {
+      enc += c;
+    } else {
+      enc += '%';
+      enc += hex[u >> 4];
+      enc += hex[u & 15];
+    }
+  }
+  std::string star(name);
+  star += '*';
+  b.param(star, enc, quoting::never);
 }
 
 /// True for "kc<digits>" / "ks<digits>" (prefix "kc" or "ks").
@@ -381,10 +496,10 @@ inline result<void, errc> parse_common(const param_range& ps, std::size_t scheme
   const auto* val = ps.find("validation");
   const auto* realm = ps.find("realm");
   if (!ver || !alg || !val || !realm) return error{errc::missing_parameter, scheme_end};
-  auto v = parse_integer(*ver);
+  auto v = parse_xtoken(*ver);
   if (!v) return v.error();
-  if (*v != 1) return error{errc::unsupported_version, content_offset(*ver)};
-  m.version = *v;
+  if (*v != "1") return error{errc::unsupported_version, content_offset(*ver)};
+  m.version = 1;
   auto a = parse_xtoken(*alg);
   if (!a) return a.error();
   if (!algorithm_from_string(*a, m.alg)) return error{errc::unknown_algorithm, content_offset(*alg)};
@@ -392,7 +507,10 @@ inline result<void, errc> parse_common(const param_range& ps, std::size_t scheme
   if (!vv) return vv.error();
   if (!validation_from_string(*vv, m.validation)) return error{errc::unknown_validation, content_offset(*val)};
   m.realm = realm->value();
-  if (const auto* s = ps.find("auth-scope")) m.auth_scope = s->value();
+  std::string scope;
+  auto sc = string_param(ps, "auth-scope", scope);
+  if (!sc) return sc.error();
+  if (*sc) m.auth_scope = std::move(scope);
   return {};
 }
 
@@ -439,7 +557,7 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   auto h = detail::parse_hex(*sid);
   if (!h) return h.error();
   m.sid = std::move(*h);
-  auto k = detail::parse_b64(*ks1, kam3::element_size(m.alg));
+  auto k = detail::parse_fixed(*ks1, m.alg, kam3::element_size(m.alg));
   if (!k) return k.error();
   m.ks1 = std::move(*k);
   auto a = detail::parse_integer(*ncmax);
@@ -451,7 +569,10 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   m.nc_max = *a;
   m.nc_window = *b;
   m.time = *t;
-  if (const auto* p = ps.find("path")) m.path = p->value();
+  std::string path;
+  auto pp = detail::string_param(ps, "path", path);
+  if (!pp) return pp.error();
+  if (*pp) m.path = std::move(path);
   return m;
 }
 
@@ -482,6 +603,7 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   const auth_param_view* kc = nullptr;
   const auth_param_view* vkc = nullptr;
   for (const auto& p : ps) {
+    if (detail::is_numbered(p.name, 's') || p.is("vks")) return error{errc::forbidden_parameter, p.name_offset};
     const bool is_kc = detail::is_numbered(p.name, 'c');
     if (is_kc || p.is("vkc")) {
       if ((is_kc && vkc) || (!is_kc && kc) || (is_kc && kc)) return error{errc::conflicting_parameters, p.name_offset};
@@ -495,10 +617,10 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   if (kc) {
     if (!kc->is("kc1")) return error{errc::missing_parameter, se};  // a later step of an unknown algorithm
     m.kind = message_kind::kex_c1;
-    const auto* user = ps.find("user");
-    if (!user) return error{errc::missing_parameter, se};
-    m.user = user->value();
-    auto k = detail::parse_b64(*kc, kam3::element_size(m.alg));
+    auto u = detail::string_param(ps, "user", m.user);
+    if (!u) return u.error();
+    if (!*u) return error{errc::missing_parameter, se};
+    auto k = detail::parse_fixed(*kc, m.alg, kam3::element_size(m.alg));
     if (!k) return k.error();
     m.kc1 = std::move(*k);
     return m;
@@ -514,7 +636,7 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   auto n = detail::parse_integer(*nc);
   if (!n) return n.error();
   m.nc = *n;
-  auto v = detail::parse_b64(*vkc, kam3::hash_size(m.alg));
+  auto v = detail::parse_fixed(*vkc, m.alg, kam3::hash_size(m.alg));
   if (!v) return v.error();
   m.vkc = std::move(*v);
   return m;
@@ -557,18 +679,17 @@ inline std::size_t end_of_scheme(const challenge_view& c) noexcept { return c.sc
   m.alg = alg;
   const auto* sid = ps.find("sid");
   const auto* vks = ps.find("vks");
-  if (!sid || !vks) return error{errc::missing_parameter, value.size()};
+  const auto* ver = ps.find("version");
+  if (!sid || !vks || !ver) return error{errc::missing_parameter, value.size()};
   auto h = detail::parse_hex(*sid);
   if (!h) return shift(h.error());
   m.sid = std::move(*h);
-  auto v = detail::parse_b64(*vks, kam3::hash_size(alg));
+  auto v = detail::parse_fixed(*vks, alg, kam3::hash_size(alg));
   if (!v) return shift(v.error());
   m.vks = std::move(*v);
-  if (const auto* ver = ps.find("version")) {
-    auto n = detail::parse_integer(*ver);
-    if (!n) return shift(n.error());
-    m.version = *n;
-  }
+  auto n = detail::parse_xtoken(*ver);
+  if (!n) return shift(n.error());
+  if (*n != "1") return shift(error{errc::unsupported_version, detail::content_offset(*ver)});
   return m;
 }
 
@@ -580,11 +701,20 @@ inline result<std::string, errc> finish(const challenge_builder& b) {
   return std::move(*s);
 }
 
+/// An algorithm-determined fixed number: bare lower-case hex (EC) or quoted base64 (DL).
+inline void add_fixed(challenge_builder& b, std::string_view name, algorithm a, std::string_view octets) {
+  if (uses_hex(a)) {
+    b.param(name, hex_encode(octets), quoting::never);
+  } else {
+    b.param(name, base64_encode(octets), quoting::always);
+  }
+}
+
 inline void common_params(challenge_builder& b, const message& m) {
   b.param("version", std::to_string(m.version), quoting::never)
       .param("algorithm", to_string(m.alg), quoting::never)
       .param("validation", to_string(m.validation), quoting::never);
-  if (m.auth_scope) b.param("auth-scope", *m.auth_scope, quoting::always);
+  if (m.auth_scope) add_string(b, "auth-scope", *m.auth_scope);
   b.param("realm", m.realm, quoting::always);
 }
 
@@ -609,12 +739,12 @@ inline void common_params(challenge_builder& b, const message& m) {
       break;
     }
     case message_kind::kex_s1:
-      b.param("sid", m.sid, quoting::never)
-          .param("ks1", base64_encode(m.ks1), quoting::always)
-          .param("nc-max", std::to_string(m.nc_max), quoting::never)
+      b.param("sid", m.sid, quoting::never);
+      detail::add_fixed(b, "ks1", m.alg, m.ks1);
+      b.param("nc-max", std::to_string(m.nc_max), quoting::never)
           .param("nc-window", std::to_string(m.nc_window), quoting::never)
           .param("time", std::to_string(m.time), quoting::never);
-      if (m.path) b.param("path", *m.path, quoting::always);
+      if (m.path) detail::add_string(b, "path", *m.path);
       break;
     default: return error{errc::bad_state, 0};
   }
@@ -627,22 +757,28 @@ inline void common_params(challenge_builder& b, const message& m) {
   detail::common_params(b, m);
   switch (m.kind) {
     case message_kind::kex_c1:
-      b.param("user", m.user, quoting::always).param("kc1", base64_encode(m.kc1), quoting::always);
+      detail::add_string(b, "user", m.user);
+      detail::add_fixed(b, "kc1", m.alg, m.kc1);
       break;
     case message_kind::vfy_c:
-      b.param("sid", m.sid, quoting::never)
-          .param("nc", std::to_string(m.nc), quoting::never)
-          .param("vkc", base64_encode(m.vkc), quoting::always);
+      b.param("sid", m.sid, quoting::never).param("nc", std::to_string(m.nc), quoting::never);
+      detail::add_fixed(b, "vkc", m.alg, m.vkc);
       break;
     default: return error{errc::bad_state, 0};
   }
   return detail::finish(b);
 }
 
-/// Builds the `Authentication-Info` value of a 200-VFY-S: `sid=<hex>, vks="<base64>"`.
+/// Builds the `Authentication-Info` value of a 200-VFY-S: `version=1, sid=<hex>, vks=<VK_s>`
+/// (RFC 8120 section 4.5; RFC 7615 syntax, no scheme token).
 [[nodiscard]] inline result<std::string, errc> build_authentication_info(const message& m) {
   authentication_info_builder b;
-  b.param("sid", m.sid, quoting::never).param("vks", base64_encode(m.vks), quoting::always);
+  b.param("version", "1", quoting::never).param("sid", m.sid, quoting::never);
+  if (detail::uses_hex(m.alg)) {
+    b.param("vks", hex_encode(m.vks), quoting::never);
+  } else {
+    b.param("vks", base64_encode(m.vks), quoting::always);
+  }
   auto s = b.str();
   if (!s) return error{errc::bad_value, s.offset()};
   return std::move(*s);
@@ -893,6 +1029,14 @@ class handler final : public scheme_handler {
     return v;
   }
 
+  /// 401-STALE, the session becoming "inactive" (forgotten): a duplicate nc MUST discard the
+  /// session, an nc out of range MAY (RFC 8120 section 6 and section 11).
+  verdict drop(const request_view& req, const message& m, errc why) {
+    if (store_->erase("mutual:s:" + m.sid) == store_status::unavailable) return unavailable();
+    store_->erase("mutual:nc:" + m.sid);
+    return stale(req, m.alg, why);
+  }
+
   verdict verify_client(const request_view& req, const message& m) {
     const std::int64_t now = opts_.clock();
     const std::string key = "mutual:s:" + m.sid;
@@ -904,7 +1048,6 @@ class handler final : public scheme_handler {
     if (!rec) return stale(req, m.alg, errc::unknown_session);
     if (rec->alg != m.alg || rec->realm != m.realm) return refuse(req, reason::invalid_parameters, errc::parameter_mismatch);
     if (rec->state == 'r') return refuse(req, reason::auth_failed, errc::session_rejected);
-    if (m.nc < 1 || m.nc > opts_.nc_max) return stale(req, m.alg, errc::nc_out_of_window);
     const auto v = vh(req);
     if (!v) return refuse(req, reason::internal_error, errc::missing_channel_binding);
     const std::string expect = kam3::verifier_value(m.alg, kam3::verifier::client, rec->kc1, rec->ks1, rec->z, m.nc, *v);
@@ -916,6 +1059,8 @@ class handler final : public scheme_handler {
       }
       return refuse(req, reason::auth_failed, errc::auth_failed);
     }
+    // Only a request that proves the session key may make it inactive.
+    if (m.nc < 1 || m.nc > opts_.nc_max) return drop(req, m, errc::nc_out_of_window);
     if (rec->state == 'k') {
       rec->state = 'a';
       rec->expires = rec->issued + opts_.session_lifetime;
@@ -923,8 +1068,8 @@ class handler final : public scheme_handler {
     }
     const auto u = store_->use_counter("mutual:nc:" + m.sid, m.nc, opts_.nc_window, rec->issued, rec->expires, now);
     if (u == store_status::unavailable) return unavailable();
-    if (u == store_status::replayed) return stale(req, m.alg, errc::nc_replayed);
-    if (u != store_status::ok) return stale(req, m.alg, errc::nc_out_of_window);
+    if (u == store_status::replayed) return drop(req, m, errc::nc_replayed);
+    if (u != store_status::ok) return drop(req, m, errc::nc_out_of_window);
     message out;
     out.kind = message_kind::vfy_s;
     out.alg = m.alg;
@@ -992,6 +1137,8 @@ class client {
   std::string_view sid() const noexcept { return sid_; }
   /// The nc of the last req-VFY-C built.
   std::uint64_t nc() const noexcept { return nc_; }
+  /// The `reason` of the last 401-INIT / 401-STALE handled ("auth-failed", "reauth-needed", ...).
+  std::string_view last_reason() const noexcept { return last_reason_; }
 
   /**
    * Handles the `WWW-Authenticate` of a 401 and returns the `Authorization` value to retry with.
@@ -1025,8 +1172,12 @@ class client {
     }
     if (kex) return on_kex_s1(*kex);
     if (!init) return first_err ? *first_err : error{errc::not_mutual, 0};
-    const bool had_exchange = state_ == st::verifying || state_ == st::authenticated;
-    if (init->reason_value == reason::auth_failed && had_exchange) {
+    last_reason_ = init->reason_text;
+    // RFC 8120 section 10: a 401-INIT for the same realm in answer to req-KEX-C1 or req-VFY-C
+    // means the credentials were not accepted (step 13): no retry. A 401-STALE starts a new
+    // key exchange (step 9); a 401-INIT for another realm starts over (step 6).
+    const bool same_realm = state_ != st::idle && init->realm == tmpl_.realm && init->alg == alg_;
+    if (init->kind == message_kind::init && same_realm) {
       reset();
       return error{errc::auth_failed, 0};
     }
@@ -1095,7 +1246,7 @@ class client {
       vh_ = *opts_.channel_binding;
     }
     const std::string scope = init.auth_scope ? *init.auth_scope : opts_.host;
-    if (!scope_covers(scope, opts_.host)) return error{errc::parameter_mismatch, 0};
+    if (!scope_covers(scope)) return error{errc::parameter_mismatch, 0};
     alg_ = init.alg;
     tmpl_ = init;
     pi_ = kam3::password_secret(alg_, scope, init.realm, opts_.user, opts_.password);
@@ -1111,16 +1262,35 @@ class client {
     return s;
   }
 
-  /// The auth-scope must name the host itself or a parent domain with at least one dot
-  /// (RFC 8120 section 5, as interpreted: a server may not claim a scope wider than its own
-  /// domain, nor a top-level domain). Compared case-insensitively; an empty host is not checked.
-  static bool scope_covers(std::string_view scope, std::string_view host) noexcept {
+  /**
+   * True when `scope` covers the server this client talks to (RFC 8120 section 5): a
+   * single-server scope "<scheme>://<host>[:<port>]" (default port omitted) equal to the URL's
+   * origin, a single-host scope equal to the host, or a wildcard "*.<domain>" whose domain is
+   * the host or a parent of it; a domain without a dot ("*.com") is refused. No host known:
+   * not checked.
+   */
+  bool scope_covers(std::string_view scope) const {
+    const std::string_view host = opts_.host;
     if (host.empty()) return true;
-    if (scope.empty()) return false;
-    if (iequals(scope, host)) return true;
-    if (scope.front() == '.') scope.remove_prefix(1);
-    if (scope.find('.') == std::string_view::npos || host.size() <= scope.size() + 1) return false;
-    return host[host.size() - scope.size() - 1] == '.' && iequals(host.substr(host.size() - scope.size()), scope);
+    if (scope.find("://") != std::string_view::npos) {
+      // The origin: validation_host without a default port.
+      std::string origin = opts_.validation_host;
+      for (const char* dflt : {"http://", "https://"}) {
+        const std::string suffix = std::string(dflt)[4] == 's' ? ":443" : ":80";
+        if (origin.rfind(dflt, 0) == 0 && origin.size() > suffix.size() &&
+            origin.compare(origin.size() - suffix.size(), suffix.size(), suffix) == 0)
+          origin.resize(origin.size() - suffix.size());
+      }
+      return iequals(scope, origin);
+    }
+    if (scope.size() > 2 && scope[0] == '*' && scope[1] == '.') {
+      const std::string_view dom = scope.substr(2);
+      if (dom.find('.') == std::string_view::npos) return false;
+      if (iequals(dom, host)) return true;
+      return host.size() > dom.size() + 1 && host[host.size() - dom.size() - 1] == '.' &&
+             iequals(host.substr(host.size() - dom.size()), dom);
+    }
+    return iequals(scope, host);
   }
 
   result<std::string, errc> on_kex_s1(const message& k) {
@@ -1155,6 +1325,7 @@ class client {
   message tmpl_;
   std::string vh_, pi_, s_c1_, kc1_, ks1_, z_, sid_;
   std::uint64_t nc_ = 0, nc_max_ = 0;
+  std::string last_reason_;
 };
 
 }  // namespace mutual

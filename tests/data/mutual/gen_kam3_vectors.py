@@ -87,7 +87,23 @@ def ec_mul(c, k, P):
 
 
 def ec_octets(c, P):
-    return b"\x04" + P[0].to_bytes(c["size"], "big") + P[1].to_bytes(c["size"], "big")
+    # RFC 8121 section 3.3: the point travels as the integer P(p) = 2x + (y mod 2), in its
+    # natural length (degree + 1 bits: 33 octets for P-256, 66 for P-521; appendix B).
+    n = (c["p"].bit_length() + 1 + 7) // 8
+    return (2 * P[0] + (P[1] & 1)).to_bytes(n, "big")
+
+
+def ec_point(c, octets):
+    """P'(z): the point with x = z >> 1 and y of parity z & 1 (p = 3 mod 4 for both curves)."""
+    z = int.from_bytes(octets, "big")
+    x, odd, p = z >> 1, z & 1, c["p"]
+    assert x < p
+    rhs = (x ** 3 + c["a"] * x + c["b"]) % p
+    y = pow(rhs, (p + 1) // 4, p)
+    assert y * y % p == rhs
+    if y & 1 != odd:
+        y = p - y
+    return (x, y)
 
 
 def vi(i):
@@ -134,6 +150,8 @@ def vector(alg, user, password, realm, scope, vh, nc):
     pi = int.from_bytes(hashlib.pbkdf2_hmac(h, b(password), salt, 16384, hlen), "big") % q
     s_c1, s_s1 = scalar(alg + "/client", q), scalar(alg + "/server", q)
     Kc1 = powg(s_c1)
+    if alg in EC:
+        assert ec_point(c, enc(Kc1)) == Kc1
     t1 = int.from_bytes(H(h, b"\x01" + enc(Kc1)), "big") % q
     if alg in DL:
         base = pow(Kc1, t1, p) * pow(g, pi, p) % p
