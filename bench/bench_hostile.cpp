@@ -10,6 +10,8 @@
  *
  * Build and run: see bench/README.md, section "Peers, scaling, instruction counts".
  */
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -92,6 +94,8 @@ void bm_hostile(benchmark::State& state, const shape* sh) {
     state.SkipWithError("the input does not parse");
     return;
   }
+  rusage ru0{}, ru1{};
+  getrusage(RUSAGE_SELF, &ru0);
   if (sh->w == what::challenges) {
     for (auto _ : state) {
       auto r = authwire::parse_challenges(text, opts);
@@ -103,6 +107,11 @@ void bm_hostile(benchmark::State& state, const shape* sh) {
       benchmark::DoNotOptimize(r);
     }
   }
+  getrusage(RUSAGE_SELF, &ru1);
+  // Minor page faults per parse: large results come from fresh mmap'd memory each time, whose
+  // first touch faults (a cost per page, outside the parser's instructions).
+  state.counters["faults/parse"] =
+      benchmark::Counter(static_cast<double>(ru1.ru_minflt - ru0.ru_minflt), benchmark::Counter::kAvgIterations);
   state.SetComplexityN(static_cast<std::int64_t>(text.size()));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
   state.counters["bytes"] = static_cast<double>(text.size());
