@@ -495,24 +495,9 @@ inline bool too_long(const auth_param_view& p, std::size_t max) noexcept {
 }
 }  // namespace detail
 
-/**
- * Parses one Digest `Authorization` / `Proxy-Authorization` value into typed credentials,
- * without allocating. Accepts what real clients send: the scheme and algorithm in any case,
- * algorithm, qop, nc and userhash quoted or not, no space after commas.
- *
- * @param value the whole field value, scheme included
- * @return the credentials, or an error whose offset is that of the offending directive's
- *   value (its opening quote when quoted); for a missing directive, the end of the value.
- *   Errors: bad_syntax (grammar; grammar offset), not_digest, token68_not_allowed,
- *   duplicate_directive, value_too_long, missing_username, username_and_username_star,
- *   bad_username_star, missing_realm, missing_nonce, missing_uri, missing_response,
- *   bad_response, unsupported_algorithm, unsupported_qop, missing_cnonce, missing_nc, bad_nc,
- *   nc_without_qop, bad_userhash, username_star_with_userhash.
- * @code
- *   auto c = authwire::digest::parse(R"(Digest username="Mufasa", realm="r", nonce="n", uri="/", response="...")");
- * @endcode
- */
-[[nodiscard]] inline result<credentials, errc> parse(std::string_view value, const parse_limits& lim = {}) {
+namespace detail {
+/// parse() into `c` (no copy of the result); error{} (code ok) on success.
+inline error parse_into(std::string_view value, const parse_limits& lim, credentials& c) {
   auto pc = authwire::parse_credentials(value, lim.grammar);
   if (!pc) return detail::map_grammar(pc.error());
   const credentials_view& cv = *pc;
@@ -522,7 +507,7 @@ inline bool too_long(const auth_param_view& p, std::size_t max) noexcept {
     const auto at = static_cast<std::size_t>(cv.token68().data() - value.data());
     return error{errc::token68_not_allowed, at};
   }
-  credentials c;
+  c = credentials{};
   for (const auto& p : cv.params()) {
     // By length first: one case-insensitive comparison per parameter.
     auto* slot = [&]() -> auth_param_view* {
@@ -618,6 +603,31 @@ inline bool too_long(const auth_param_view& p, std::size_t max) noexcept {
     for (std::size_t i = 0; ok && i < r.size(); ++i) ok = hex_value(r[i]) >= 0;
     if (!ok) return error{errc::bad_response, c.response.value_offset};
   }
+  return error{};
+}
+}  // namespace detail
+
+/**
+ * Parses one Digest `Authorization` / `Proxy-Authorization` value into typed credentials,
+ * without allocating. Accepts what real clients send: the scheme and algorithm in any case,
+ * algorithm, qop, nc and userhash quoted or not, no space after commas.
+ *
+ * @param value the whole field value, scheme included
+ * @return the credentials, or an error whose offset is that of the offending directive's
+ *   value (its opening quote when quoted); for a missing directive, the end of the value.
+ *   Errors: bad_syntax (grammar; grammar offset), not_digest, token68_not_allowed,
+ *   duplicate_directive, value_too_long, missing_username, username_and_username_star,
+ *   bad_username_star, missing_realm, missing_nonce, missing_uri, missing_response,
+ *   bad_response, unsupported_algorithm, unsupported_qop, missing_cnonce, missing_nc, bad_nc,
+ *   nc_without_qop, bad_userhash, username_star_with_userhash.
+ * @code
+ *   auto c = authwire::digest::parse(R"(Digest username="Mufasa", realm="r", nonce="n", uri="/", response="...")");
+ * @endcode
+ */
+[[nodiscard]] inline result<credentials, errc> parse(std::string_view value, const parse_limits& lim = {}) {
+  credentials c;
+  const error e = detail::parse_into(value, lim, c);
+  if (e.code != errc::ok) return e;
   return c;
 }
 
@@ -1051,13 +1061,12 @@ class handler final : public scheme_handler {
    */
   check_result check(const request_view& req, std::string_view authorization) {
     check_result out;
-    auto pr = parse(authorization, o_.limits);
-    if (!pr) {
-      out.code = pr.code();
-      out.offset = pr.offset();
+    const error pe = detail::parse_into(authorization, o_.limits, out.cred);
+    if (pe.code != errc::ok) {
+      out.code = pe.code;
+      out.offset = pe.offset;
       return out;
     }
-    out.cred = *pr;
     const credentials& c = out.cred;
     const std::int64_t now = o_.clock();
 
