@@ -12,37 +12,48 @@
  *                                 realm="R", reason=initial
  *   401-STALE   the same with reason=stale-session
  *   req-KEX-C1  Authorization: Mutual version=1, algorithm=A, validation=V, [auth-scope="S",]
- *                              realm="R", user="U", kc1="<base64>"
+ *                              realm="R", user="U", kc1=K_c1
  *   401-KEX-S1  WWW-Authenticate: Mutual version=1, algorithm=A, validation=V, [auth-scope="S",]
- *                                 realm="R", sid=<hex>, ks1="<base64>", nc-max=N, nc-window=W,
+ *                                 realm="R", sid=<hex>, ks1=K_s1, nc-max=N, nc-window=W,
  *                                 time=T [, path="..."]
  *   req-VFY-C   Authorization: Mutual version=1, algorithm=A, validation=V, [auth-scope="S",]
- *                              realm="R", sid=<hex>, nc=N, vkc="<base64>"
- *   200-VFY-S   Authentication-Info: sid=<hex>, vks="<base64>"
+ *                              realm="R", sid=<hex>, nc=N, vkc=VK_c
+ *   200-VFY-S   Authentication-Info: version=1, sid=<hex>, vks=VK_s      (RFC 7615 syntax)
  * @endcode
+ * K_c1, K_s1, VK_c and VK_s are "algorithm-determined" (RFC 8121 section 3): base64-fixed-
+ * numbers (quoted) for the DL algorithms, hex-fixed-numbers (bare, lower case) for the EC ones.
  *
- * @par Value types (RFC 8120 section 4.1, as implemented)
+ * @par Value types (RFC 8120 section 3.2)
  * @code
- *   integer             = "0" / (%x31-39 *DIGIT)                 ; sent bare
- *   hex-fixed-number    = 1*(2HEXDIG)                            ; sent bare, lower case
- *   base64-fixed-number = base64 of a fixed-length octet string  ; sent quoted
- *   string              = any text                               ; sent quoted
- *   extensive-token     = token / extension-token                ; sent bare
- *   extension-token     = "-" token 1*("." token)
+ *   bare-token           = bare-token-lead-char *bare-token-char
+ *   bare-token-lead-char = %x30-39 / %x41-5A / %x61-7A
+ *   bare-token-char      = %x30-39 / %x41-5A / %x61-7A / "-" / "_"
+ *   extension-token      = "-" bare-token 1*("." bare-token)
+ *   extensive-token      = bare-token / extension-token         ; case-insensitive
+ *   integer              = "0" / (%x31-39 *DIGIT)                ; no leading zeros
+ *   hex-fixed-number     = 1*(2(DIGIT / %x41-46 / %x61-66))
+ *   base64-fixed-number  = 1*( ALPHA / DIGIT / "+" / "/" ) 0*2"="
  * @endcode
- * Receivers accept each value quoted or bare (RFC 9110 section 11.2). Each parameter occurs at
- * most once; unknown parameters are ignored. In a response, `reason`, any `ks#` and `vks`
- * exclude each other and `kc#` / `vkc` are refused; in a request `kc#` and `vkc` exclude each
- * other (RFC 8120 section 4).
+ * Receivers accept every value quoted or bare. Each parameter occurs at most once; unknown
+ * parameters are ignored. In a response `reason`, any `ks#` and `vks` exclude each other and
+ * `kc#` / `vkc` are refused; in a request `kc#` and `vkc` exclude each other and `ks#` / `vks`
+ * are refused (RFC 8120 section 4). Strings other than `realm` may come as RFC 5987
+ * `name*=UTF-8''...` ext-parameters and are sent that way when not ASCII (section 3.1).
  *
- * Interpretations (the RFC text was not at hand; recalled, marked in the code and report):
- * - 200-VFY-S is a plain RFC 7615 `#auth-param` list (no leading scheme token); a leading
- *   "Mutual " is tolerated when parsing.
- * - Mandatory parameters per message are those listed above; `version` must be 1.
+ * Source: the RFC text was not at hand; the code follows draft-ietf-httpauth-mutual-11 and
+ * draft-ietf-httpauth-mutual-algo-06 (interim text, Nov 2016, in the authors' repository
+ * yoiwa/httpauth-mutual), which became RFC 8120 and RFC 8121 in April 2017. Interpretations:
+ * - The default auth-scope sent by the server is the request's host name (the "single-host"
+ *   type, RFC 8120 section 5); the client accepts the three forms of section 5 and refuses a
+ *   wildcard without a dot ("*.com").
  * - The validation host for validation=host is "<scheme>://<host>:<port>" in lower case, port
- *   always written; for tls-server-end-point / tls-unique it is the channel-binding octets
- *   (RFC 5929) that the application supplies.
- * - The default auth-scope is the request's host name (without port).
+ *   always written (section 7); for tls-server-end-point / tls-unique it is the channel-binding
+ *   octets (RFC 5929) that the application supplies.
+ * - Fake sessions (section 11, note 2) run the real key exchange on a random password, so
+ *   that neither the 401-KEX-S1 nor its timing tells an unknown user apart.
+ * - nc-window is at most 64 (the state_store window); RFC 8120 recommends 128 or more.
+ * - Not implemented: the Optional-WWW-Authenticate / Authentication-Control extensions
+ *   (RFC 8053) and the application channel-binding values b_1 / b_2 (section 13).
  */
 #pragma once
 
@@ -826,8 +837,8 @@ struct server_options {
   std::string realm;                                            ///< sent in every challenge
   std::vector<algorithm> algorithms{algorithm::ec_p256_sha256}; ///< offered, strongest first (one 401-INIT each)
   validation_method validation = validation_method::host;
-  std::string auth_scope;       ///< empty: the request's host name
-  std::string validation_host;  ///< empty: built from request_view::origin_scheme and Host
+  std::string auth_scope;       ///< empty: the request's host name (a proxy: set its own, RFC 8120 section 14)
+  std::string validation_host;  ///< empty: built from request_view::origin_scheme and Host (a proxy: its own)
   /// tls-server-end-point / tls-unique: the channel binding octets of the request's connection.
   std::function<std::optional<std::string>(const request_view&)> channel_binding;
   std::uint64_t nc_max = 1000000;       ///< highest nc accepted in a session
