@@ -159,8 +159,11 @@ class ratio_reporter : public benchmark::ConsoleReporter {
  public:
   std::map<std::string, double> ns;
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (!r.error_occurred && r.iterations > 0) ns[r.benchmark_name()] = r.GetAdjustedCPUTime();
+    for (const auto& r : runs) {
+      if (r.error_occurred || r.iterations <= 0) continue;
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      ns[r.run_name.function_name] = r.GetAdjustedCPUTime();  // the median when repeated
+    }
     ConsoleReporter::ReportRuns(runs);
   }
 };
