@@ -1209,3 +1209,23 @@ TEST_CASE("digest: one handler verifies from several threads at once", "[digest]
   CHECK(allowed == 200);
   CHECK(refused == 0);
 }
+
+TEST_CASE("digest: several handlers on one thread keep their own nonce keys", "[digest][nonce]") {
+  std::vector<std::unique_ptr<round_trip_env>> envs;
+  for (int i = 0; i < 6; ++i) {
+    envs.push_back(std::make_unique<round_trip_env>(std::vector<dg::algorithm>{dg::algorithm::sha256}));
+    envs.back()->o.nonce_keys = {std::string(32, static_cast<char>('a' + i))};
+    envs.back()->h = std::make_unique<dg::handler>(envs.back()->o, envs.back()->acc.lookup());
+  }
+  std::vector<std::unique_ptr<forge>> forges;
+  for (auto& e : envs) forges.push_back(std::make_unique<forge>(*e));
+  for (std::uint32_t round = 1; round <= 3; ++round)
+    for (std::size_t i = 0; i < envs.size(); ++i) {
+      forges[i]->r.nc = round;
+      CHECK(envs[i]->send(forges[i]->build()).kind == verdict_kind::allow);
+      // Handler i's nonce is not valid for handler (i + 1) (another key).
+      auto& other = *envs[(i + 1) % envs.size()];
+      other.tr.auth.clear();
+      CHECK(other.h->check(other.tr.view(), forges[i]->build()).code == dg::errc::bad_nonce);
+    }
+}

@@ -891,10 +891,15 @@ inline bool b64url_decode_fixed(std::string_view in, unsigned char* out) noexcep
   return true;
 }
 
-/// The thread's keyed HMAC contexts for one handler (rebuilt when another handler uses the thread).
+/// The thread's keyed HMAC contexts of up to four handlers (the least recently used is rebuilt).
 struct mac_cache {
-  std::uint64_t owner = 0;
-  std::vector<hmac> macs;
+  struct slot {
+    std::uint64_t owner = 0;
+    std::uint64_t used = 0;
+    std::vector<hmac> macs;
+  };
+  std::array<slot, 4> slots;
+  std::uint64_t tick = 0;
 };
 inline mac_cache& thread_macs() {
   thread_local mac_cache c;
@@ -1402,13 +1407,20 @@ class handler final : public scheme_handler {
 
   hmac& mac(std::size_t key_index) {
     auto& c = detail::thread_macs();
-    if (c.owner != id_ || c.macs.size() != o_.nonce_keys.size()) {
-      c.macs.clear();
-      c.macs.reserve(o_.nonce_keys.size());
-      for (const auto& k : o_.nonce_keys) c.macs.emplace_back(hash_algorithm::sha256, k);
-      c.owner = id_;
+    detail::mac_cache::slot* s = nullptr;
+    for (auto& x : c.slots)
+      if (x.owner == id_) s = &x;
+    if (!s) {
+      s = &c.slots[0];
+      for (auto& x : c.slots)
+        if (x.used < s->used) s = &x;
+      s->macs.clear();
+      s->macs.reserve(o_.nonce_keys.size());
+      for (const auto& k : o_.nonce_keys) s->macs.emplace_back(hash_algorithm::sha256, k);
+      s->owner = id_;
     }
-    return c.macs[key_index].reset();
+    s->used = ++c.tick;
+    return s->macs[key_index].reset();
   }
 
   digest_bytes nonce_mac(std::size_t key_index, const unsigned char* head, const binding_pieces& bind) {
