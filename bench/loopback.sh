@@ -29,6 +29,7 @@ for p in mhd_digest_server loopback_httplib_server loopback_client; do
   [ -x "$build/$p" ] || { echo "loopback.sh: $build/$p not built (cmake --build ... --target $p)" >&2; exit 1; }
 done
 
+hz=$(getconf CLK_TCK)
 tmp=$(mktemp -d)
 pid=
 cleanup() {
@@ -49,13 +50,16 @@ run() {
   done
   port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/out")
   res=$("$build/loopback_client" --port "$port" --seconds "$seconds" --connections "$conns" $cflags || true)
+  # server CPU time (user + system) so far, per answered request of our client
+  ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
   wrk_rps=-
   if [ "$cflags" = --noauth ] && command -v wrk >/dev/null; then
     wrk_rps=$(wrk -t2 -c"$conns" -d"${seconds}s" "http://127.0.0.1:$port/" 2>/dev/null | awk '/Requests\/sec/ { printf "%.0f", $2 }')
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
   check=$(awk '/^check_ns/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["median"], v["mean"], v["count"] }' "$tmp/err")
-  echo "$name $res check ${check:-- - -} wrk ${wrk_rps:--}" | tee -a "$tmp/results" >&2
+  cpu=$(echo "$res" | awk -v t="$ticks" -v hz="$hz" '{ printf "%.2f", ($4 > 0 ? t / hz * 1e6 / $4 : 0) }')
+  echo "$name round $r $res check ${check:-0 0 0} cpu_us $cpu wrk ${wrk_rps:--}" | tee -a "$tmp/results" >&2
 }
 
 for r in $(seq "$rounds"); do
@@ -66,22 +70,32 @@ for r in $(seq "$rounds"); do
 done
 
 echo
-echo "loopback: $conns connections, ${seconds}s per run, $rounds round(s); rps = median over rounds"
+echo "loopback: $conns connections, ${seconds}s per run, $rounds round(s); medians over the rounds"
+echo "x base: rps / rps of the same server without authentication in the same round"
+echo "srv us/req: server CPU (user+sys) per request; auth us/req: that minus the baseline's"
 awk '
-  { n = $1; rps[n, ++k[n]] = $3; ok[n] += $5; bad[n] += $7; cm[n] = $11; cmean[n] = $12; wrk[n] = $NF }
-  function med(n,   i, j, t, a, c) {
-    c = k[n]; for (i = 1; i <= c; i++) a[i] = rps[n, i]
+  function med(a, c,   i, j, t) {
     for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
   }
+  # name round R rps X ok N refused N seconds S check MED MEAN COUNT cpu_us C wrk W
+  { n = $1; r = $3; rps[n, r] = $5; bad[n] += $9; cm[n, r] = $13; cpu[n, r] = $17; wrk[n, r] = $19; rounds[r] = 1; seen[n] = 1 }
   END {
-    printf "%-16s %9s %9s %8s %12s %12s %9s\n", "server", "rps", "refused", "x base", "check med ns", "check mean", "wrk rps"
+    printf "%-16s %9s %8s %8s %11s %12s %12s %9s\n", "server", "rps", "x base", "refused", "srv us/req", "auth us/req", "check med ns", "wrk rps"
     split("mhd_noauth mhd_digest httplib_noauth httplib_digest", order, " ")
     for (i = 1; i <= 4; i++) {
-      n = order[i]; if (!(n in k)) continue
+      n = order[i]; if (!(n in seen)) continue
       b = n; sub(/_digest$/, "_noauth", b)
-      printf "%-16s %9.0f %9d %8.3f %12s %12s %9s\n", n, med(n), bad[n], med(n) / med(b), cm[n], cmean[n], wrk[n]
+      c = 0; delete A; delete R; delete C; delete D; delete K; delete W
+      for (r in rounds) {
+        c++; A[c] = rps[n, r]; R[c] = rps[n, r] / rps[b, r]; C[c] = cpu[n, r]; D[c] = cpu[n, r] - cpu[b, r]
+        K[c] = cm[n, r]; W[c] = wrk[n, r]
+      }
+      printf "%-16s %9.0f %8.3f %8d %11.2f %12.2f %12.0f %9s\n", n, med(A, c), med(R, c), bad[n], med(C, c), med(D, c), med(K, c), W[1]
+      if (n ~ /_digest$/) { checkmed[n] = med(K, c); added[n] = med(D, c) }
     }
-    if (("mhd_digest" in k) && ("httplib_digest" in k) && cm["httplib_digest"] > 0)
-      printf "\nDigest check, median in-process time: libmicrohttpd / authwire = %.2f\n", cm["mhd_digest"] / cm["httplib_digest"]
+    if (checkmed["httplib_digest"] > 0 && added["httplib_digest"] > 0) {
+      printf "\nlibmicrohttpd / authwire, Digest check median in-process time: %.2f\n", checkmed["mhd_digest"] / checkmed["httplib_digest"]
+      printf "libmicrohttpd / authwire, server CPU added by Digest per request: %.2f\n", added["mhd_digest"] / added["httplib_digest"]
+    }
   }' "$tmp/results"
