@@ -835,7 +835,10 @@ using password_lookup = std::function<std::optional<std::string>(std::string_vie
 /// Server settings, with safe defaults.
 struct server_options {
   std::string realm;                                            ///< sent in every challenge
-  std::vector<algorithm> algorithms{algorithm::ec_p256_sha256}; ///< offered, strongest first (one 401-INIT each)
+  /// Offered algorithms, one 401-INIT challenge each. Keep one per realm: RFC 8120 section 4.1
+  /// has one Mutual challenge per 401-INIT and section 5 advises against one scope and realm
+  /// with several algorithms.
+  std::vector<algorithm> algorithms{algorithm::ec_p256_sha256};
   validation_method validation = validation_method::host;
   std::string auth_scope;       ///< empty: the request's host name (a proxy: set its own, RFC 8120 section 14)
   std::string validation_host;  ///< empty: built from request_view::origin_scheme and Host (a proxy: its own)
