@@ -891,6 +891,18 @@ TEST_CASE("aws_sigv4: verifier checks, each with its own errc", "[aws_sigv4][ver
     f.sign();
     f.req.body = "hello World";
     CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::payload_hash_mismatch);
+    // The body's hash given instead of the body.
+    auto rv = f.req.view();
+    rv.has_body = false;
+    rv.body = {};
+    const std::string h = authwire::hash(authwire::hash_algorithm::sha256, "hello World").hex();
+    rv.body_sha256_hex = h;
+    CHECK(f.verifier().verify(rv).code() == aws::errc::payload_hash_mismatch);
+    // Neither: allowed, and the application is told which hash to check.
+    rv.body_sha256_hex = {};
+    auto r = f.verifier().verify(rv);
+    REQUIRE(r);
+    CHECK(r->unchecked_payload_hash == authwire::hash(authwire::hash_algorithm::sha256, "hello world").hex());
   }
   SECTION("tampered body without x-amz-content-sha256 (non-S3)") {
     f.p.service = "execute-api";
@@ -1016,6 +1028,28 @@ TEST_CASE("aws_sigv4: handler answers with statuses, S3 codes and a challenge", 
   auto d7 = auth.authenticate(f.req.view());
   CHECK(d7.status() == 400);
   CHECK(d7.code() == "AuthorizationQueryParametersError");
+
+  // An adapter without the body (pre-routing): an empty signed body passes, a signed
+  // non-empty one is refused unless the application checks the body itself.
+  {
+    check_fixture g;
+    g.req.body.clear();
+    g.req.method = "GET";
+    g.sign();
+    auto rv = g.req.view();
+    rv.has_body = false;
+    CHECK(h->verify(rv, *rv.header("Authorization")).kind == authwire::verdict_kind::allow);
+    check_fixture p2;
+    p2.sign();
+    auto pv = p2.req.view();
+    pv.has_body = false;
+    pv.body = {};
+    auto refused = h->verify(pv, *pv.header("Authorization"));
+    CHECK(refused.reason == "unsupported_payload_mode");
+    h->defer_body_checks = true;
+    CHECK(h->verify(pv, *pv.header("Authorization")).kind == authwire::verdict_kind::allow);
+    h->defer_body_checks = false;
+  }
 
   CHECK(aws::http_status(aws::errc::missing_credentials) == 401);
   CHECK(aws::make_error_code(aws::errc::signature_mismatch).message() == "the signature does not match");

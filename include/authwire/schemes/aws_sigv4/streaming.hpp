@@ -175,6 +175,9 @@ struct verified_request {
   bool presigned = false;
   std::optional<std::uint64_t> decoded_content_length;  ///< x-amz-decoded-content-length
   std::vector<std::string> declared_trailers;           ///< x-amz-trailer names, lower-case
+  /// Set when the signed x-amz-content-sha256 is a hash and the request_view had neither the
+  /// body nor its hash: the application must compare the body's SHA-256 with it.
+  std::string unchecked_payload_hash;
 };
 
 /// Limits of a streaming body.

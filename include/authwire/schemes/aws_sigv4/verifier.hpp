@@ -56,6 +56,13 @@ struct verifier_options {
  * A reusable server-side SigV4 verifier: parses either form, makes every check a server must
  * make, and compares the signature in constant time. Thread-safe (the signing-key cache is
  * shared; scratch buffers are thread-local).
+ *
+ * The payload: with `x-amz-content-sha256` a hash, the body is checked against it when the
+ * request_view has the body (`has_body`) or its hash (`body_sha256_hex`); otherwise the
+ * result's `unchecked_payload_hash` is set and the application checks the body as it reads
+ * it. Without that header, the body's hash is signed (empty body when not available, so a
+ * body that is not there cannot verify). STREAMING-* modes: feed the body to a
+ * `chunked_body_verifier` made from the result (the `handler` does it when it has the body).
  */
 class verifier {
  public:
@@ -252,6 +259,7 @@ class verifier {
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
     if (check_body_hash && body_known && !constant_time_equal(payload, body_hash()))
       return {errc::payload_hash_mismatch, 0};
+    if (check_body_hash && !body_known) v.unchecked_payload_hash.assign(payload);
     if (any_digest && req.has_body && !is_streaming(v.mode)) {
       auto b = check_body_digests(req, signed_headers);
       if (!b) return b.error();
@@ -347,9 +355,12 @@ class handler : public scheme_handler {
   handler(verifier_options o, secret_lookup lookup, clock_fn clock = system_clock())
       : v_(std::move(o), std::move(lookup), std::move(clock)) {}
 
-  /// Streaming bodies the adapter did not buffer: allow after the seed signature, leaving
-  /// the chunk chain to the application (`verifier()` + chunked_body_verifier). Off by default.
-  bool defer_streaming_body = false;
+  /// Bodies the adapter did not hand over (`has_body` false, no `body_sha256_hex`): with
+  /// false (the default) such a request is refused (unsupported_payload_mode) when its signed
+  /// payload is an aws-chunked stream or the hash of a non-empty body; with true it is allowed
+  /// after the header checks, and the application verifies the body itself (`verifier()`,
+  /// `verified_request::unchecked_payload_hash`, `chunked_body_verifier`).
+  bool defer_body_checks = false;
   streaming_options streaming;
 
   std::string_view scheme() const noexcept override { return algorithm; }
@@ -377,9 +388,16 @@ class handler : public scheme_handler {
         auto f = cv.feed(req.body, sink);
         if (f) f = cv.finish();
         if (!f) return refuse(f.code(), false);
-      } else if (!defer_streaming_body) {
+      } else if (!defer_body_checks) {
         return refuse(errc::unsupported_payload_mode, false);
       }
+    }
+    if (!r->unchecked_payload_hash.empty() && !defer_body_checks) {
+      // Only an empty body may go unchecked: the empty hash and no body announced.
+      const auto cl = req.header("content-length");
+      const bool empty_body = r->unchecked_payload_hash == empty_sha256 && !req.header("transfer-encoding") &&
+                              (!cl || detail::trim_ows(*cl) == "0");
+      if (!empty_body) return refuse(errc::unsupported_payload_mode, false);
     }
     return verdict::allow(std::move(r->identity));
   }
