@@ -481,6 +481,19 @@ inline std::string encode_ext_value(std::string_view s) {
 }
 
 namespace detail {
+constexpr std::array<bool, 256> make_hex_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = hex_value(static_cast<char>(c)) >= 0;
+  return t;
+}
+inline constexpr auto hex_table = make_hex_table();
+/// True when every byte of `s` is a hex digit (either case); branch-free per byte.
+inline bool all_hex(std::string_view s) noexcept {
+  bool ok = true;
+  for (char ch : s) ok &= hex_table[static_cast<unsigned char>(ch)];
+  return ok;
+}
+
 inline error map_grammar(const authwire::error& e) noexcept {
   switch (e.code) {
     case authwire::errc::duplicate_parameter: return {errc::duplicate_directive, e.offset};
@@ -599,9 +612,7 @@ inline error parse_into(std::string_view value, const parse_limits& lim, credent
   }
   {
     const std::string_view r = c.response.raw_value;
-    bool ok = r.size() == hex_length(c.algorithm);
-    for (std::size_t i = 0; ok && i < r.size(); ++i) ok = hex_value(r[i]) >= 0;
-    if (!ok) return error{errc::bad_response, c.response.value_offset};
+    if (r.size() != hex_length(c.algorithm) || !all_hex(r)) return error{errc::bad_response, c.response.value_offset};
   }
   return error{};
 }
