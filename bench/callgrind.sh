@@ -6,7 +6,8 @@
 # -DAUTHWIRE_BUILD_BENCH=ON) under `valgrind --tool=callgrind --toggle-collect=cg_measure`, so
 # that only the N timed operations are counted (inputs and one warm-up call are outside), and
 # prints instructions (Ir) per operation. The hostile shapes print Ir per input byte at three
-# sizes: a constant column is linear time, independent of caches and machine load.
+# sizes (elements, or bytes for the long value and token68): a constant column is linear time,
+# independent of caches and machine load.
 #
 # Usage: bench/callgrind.sh [build dir]      (default: build/peers, or $AUTHWIRE_BUILD)
 # Needs: valgrind (Debian package valgrind).
@@ -49,8 +50,11 @@ echo "(noop = the driver's own cost per call, included in every row)"
 
 echo
 printf '%-22s %10s %10s %12s\n' "hostile shape" "elements" "bytes" "Ir/byte"
-for op in hostile_params hostile_challenges hostile_escapes; do
-  for size in 1024 16384 131072; do
+for op in hostile_params hostile_challenges hostile_escapes hostile_comma_list hostile_comma_params \
+          hostile_quoted_value hostile_token68; do
+  sizes="1024 16384 131072"
+  case $op in hostile_quoted_value | hostile_token68) sizes="1024 32768 1048576" ;; esac
+  for size in $sizes; do
     total=$(ir "$op" 3 "$size")
     bytes=$(awk '/^bytes/ { print $2 }' "$tmp/stdout")
     per=$(awk -v t="$total" -v b="$bytes" 'BEGIN { printf "%.2f", t / 3 / b }')

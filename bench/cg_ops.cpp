@@ -87,6 +87,27 @@ std::string many_escapes(std::size_t n) {
   return s + "\"";
 }
 
+std::string quoted_value(std::size_t n) { return "Digest realm=\"" + std::string(n, 'a') + "\""; }
+std::string token68(std::size_t n) { return "Bearer " + std::string(n, 'A'); }
+std::string comma_flood_list(std::size_t n) { return std::string(n, ',') + " Basic realm=\"x\""; }
+std::string comma_flood_params(std::size_t n) {
+  std::string s = "Digest realm=\"x\"";
+  for (std::size_t i = 0; i < n; ++i) s += " ,";
+  return s + " nonce=\"y\"";
+}
+
+/// The hostile input `op` of `size` elements, and whether it is credentials (else challenges).
+bool hostile(std::string_view op, std::size_t size, std::string& text) {
+  if (op == "hostile_params") text = many_params(size);
+  else if (op == "hostile_token68") text = token68(size);
+  else if (op == "hostile_comma_params") text = comma_flood_params(size);
+  else if (op == "hostile_challenges") text = many_challenges(size);
+  else if (op == "hostile_escapes") text = many_escapes(size);
+  else if (op == "hostile_quoted_value") text = quoted_value(size);
+  else if (op == "hostile_comma_list") text = comma_flood_list(size);
+  return op == "hostile_params" || op == "hostile_token68" || op == "hostile_comma_params";
+}
+
 authwire::digest::handler& digest_handler() {
   static authwire::digest::handler h = [] {
     authwire::digest::options o;
@@ -145,7 +166,8 @@ int main(int argc, char** argv) {
   const char* names =
       "noop parse_digest_md5 parse_digest_sha256 parse_challenges_3 parse_basic basic_parse "
       "digest_check_md5 digest_check_sha256 digest_verify_md5 digest_verify_sha256 "
-      "hostile_params hostile_challenges hostile_escapes"
+      "hostile_params hostile_challenges hostile_escapes hostile_quoted_value hostile_token68 hostile_comma_list "
+      "hostile_comma_params"
 #if AUTHWIRE_CG_POCO
       " poco_parse_digest_md5 poco_basic poco_verify_md5"
 #endif
@@ -215,9 +237,12 @@ int main(int argc, char** argv) {
     // warm-up on header 0 (nc 1): thread-local buffers, hash contexts, the store entry
     const authwire::header_view hv{"Authorization", headers[0]};
     if (digest_handler().verify(make_view(&hv), headers[0]).kind != authwire::verdict_kind::allow) std::abort();
-  } else if (op == "hostile_params" || op == "hostile_challenges" || op == "hostile_escapes") {
-    text = op == "hostile_params" ? many_params(size) : op == "hostile_challenges" ? many_challenges(size) : many_escapes(size);
-    const bool cred = op == "hostile_params";
+  } else if (op.rfind("hostile_", 0) == 0) {
+    const bool cred = hostile(op, size, text);
+    if (text.empty()) {
+      std::fprintf(stderr, "unknown op %s\n", argv[1]);
+      return 2;
+    }
     f = [&text, &opts, cred](std::size_t) {
       if (cred) {
         auto r = authwire::parse_credentials(text, opts);
