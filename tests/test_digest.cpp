@@ -1051,6 +1051,30 @@ TEST_CASE("digest: stored HA1 per algorithm and realm", "[digest][server]") {
   CHECK(h.verify(tr.view(), *a).reason == "invalid_response");
 }
 
+TEST_CASE("digest: auth-int rspauth over the response body", "[digest][server][client]") {
+  round_trip_env env({dg::algorithm::sha512_256_sess});
+  env.tr.method = "PUT";
+  env.tr.body = "request body";
+  env.tr.has_body = true;
+  dg::client c("Mufasa", "Circle of Life", counter_random(11));
+  c.prefer_auth_int(true);
+  REQUIRE(c.on_challenges(env.challenge()));
+  auto a = c.authorization("PUT", env.tr.target, env.tr.body, true);
+  REQUIRE(a);
+  env.tr.auth = *a;
+  auto r = env.h->check(env.tr.view(), *a);
+  REQUIRE(r.code == dg::errc::ok);
+  CHECK(r.cred.qop == dg::qop::auth_int);
+  const std::string rsp = env.h->rspauth_auth_int(r, "response body");
+  REQUIRE(rsp.size() == 64);
+  const std::string info = "rspauth=\"" + rsp + "\", qop=auth-int, cnonce=\"" + r.cred.cnonce.value() + "\", nc=00000001";
+  CHECK(c.check_authentication_info(info, std::string_view("response body")));
+  CHECK(c.check_authentication_info(info, std::string_view("another body")).code() == dg::errc::rspauth_mismatch);
+  CHECK(c.check_authentication_info(info));  // the body is not at hand: rspauth not checked
+  CHECK(c.check_authentication_info("qop=auth-int, nc=00000001", std::string_view("response body")).code() ==
+        dg::errc::bad_authentication_info);
+}
+
 TEST_CASE("digest: auth-int with the body's SHA-256 instead of the body", "[digest][server]") {
   round_trip_env env({dg::algorithm::sha256});
   forge f(env);

@@ -1245,6 +1245,30 @@ class handler final : public scheme_handler {
     return refuse(req, r.code);
   }
 
+  /**
+   * rspauth for an accepted qop=auth-int request, over the response body (RFC 7616 section
+   * 3.5: A2 = ":" uri ":" H(entity-body)); authentication_info() leaves it out because the
+   * body is not known then. `r` must come from check() (ok), with the Authorization value it
+   * parsed still alive. Empty for other qop values.
+   */
+  std::string rspauth_auth_int(const check_result& r, std::string_view response_body) const {
+    const credentials& c = r.cred;
+    if (r.code != errc::ok || c.qop != qop::auth_int) return {};
+    detail::hexbuf body;
+    body.set(hash(hash_of(c.algorithm), response_body));
+    detail::response_inputs in;
+    in.alg = c.algorithm;
+    in.q = c.qop;
+    in.nonce_p = &c.nonce;
+    in.cnonce_p = &c.cnonce;
+    in.nc = c.nc_param.raw_value;
+    in.qop_text = c.qop_param.raw_value;
+    in.uri_p = &c.uri;
+    in.body_hash_hex = body.view();
+    const auto h2 = detail::ha2(in, {});
+    return detail::response_digest(r.session_ha1, h2, in).hex();
+  }
+
   /// The verdict for error `e` (status per the table in DESIGN.md).
   verdict refuse(const request_view& req, errc e) {
     const int n = static_cast<int>(e);
@@ -1735,6 +1759,9 @@ struct request_inputs {
   std::string_view cnonce;      ///< required with qop and with -sess
   std::uint32_t nc = 1;
   bool prefer_auth_int = false; ///< use auth-int when offered (it needs the body)
+  /// check_authentication_info with auth-int: the response body that rspauth covers.
+  std::string_view response_body;
+  bool has_response_body = false;
 };
 
 /// The user's secret for the client: a password, or the HA1 for the challenge's hash.
@@ -1808,9 +1835,10 @@ inline qop pick_qop(const challenge_info& ci, const request_inputs& r) noexcept 
 
 /**
  * Checks an Authentication-Info value against the request it answers (RFC 7616 section 3.5):
- * rspauth in constant time, and qop, cnonce and nc when present. A value without rspauth is
- * accepted only for the RFC 2069 form and auth-int (where rspauth covers the response body,
- * which this function does not see); `nextnonce`, when present, is written to `nextnonce`.
+ * rspauth in constant time, and qop, cnonce and nc when present. For auth-int, rspauth covers
+ * the response body: it is checked when `r.has_response_body`, and may be absent otherwise
+ * (servers cannot always send it). Without qop (RFC 2069) rspauth is not defined. `nextnonce`,
+ * when present, is written to `nextnonce`.
  * @return bad_authentication_info (malformed, or qop/cnonce/nc differ), rspauth_mismatch.
  */
 [[nodiscard]] inline result<void, errc> check_authentication_info(std::string_view value, const challenge_info& ci,
@@ -1830,12 +1858,14 @@ inline qop pick_qop(const challenge_info& ci, const request_inputs& r) noexcept 
   if (const auto* p = l->find("nc"); p && !iequals(p->value(), nc))
     return error{errc::bad_authentication_info, p->value_offset};
   const auto* rsp = l->find("rspauth");
+  const bool check_int = q == qop::auth_int && r.has_response_body;
   if (!rsp) {
-    if (q == qop::auth) return error{errc::bad_authentication_info, value.size()};
-  } else if (q == qop::auth) {
+    if (q == qop::auth || check_int) return error{errc::bad_authentication_info, value.size()};
+  } else if (q == qop::auth || check_int) {
     std::string base_ha1 = u.ha1.empty() ? ha1(ci.alg, u.user, ci.realm, u.password) : std::string(u.ha1);
     for (char& ch : base_ha1) ch = authwire::detail::ascii_lower(ch);
-    const std::string expect = compute_response(ci.alg, q, base_ha1, ci.nonce, nc, r.cnonce, {}, r.uri);
+    const std::string body_hash = check_int ? hash(hash_of(ci.alg), r.response_body).hex() : std::string();
+    const std::string expect = compute_response(ci.alg, q, base_ha1, ci.nonce, nc, r.cnonce, {}, r.uri, body_hash);
     std::string got = rsp->value();
     for (char& ch : got) ch = authwire::detail::ascii_lower(ch);
     if (!constant_time_equal(expect, got)) return error{errc::rspauth_mismatch, rsp->value_offset};
@@ -1912,11 +1942,20 @@ class client {
     return build_authorization(ci_, {user_, password_, {}}, last_);
   }
 
-  /// Checks the Authentication-Info of the answer to the last request; adopts nextnonce.
-  result<void, errc> check_authentication_info(std::string_view value) {
+  /**
+   * Checks the Authentication-Info of the answer to the last request; adopts nextnonce. With
+   * auth-int, pass the response body to check the rspauth that covers it.
+   */
+  result<void, errc> check_authentication_info(std::string_view value,
+                                               std::optional<std::string_view> response_body = std::nullopt) {
     if (!have_) return error{errc::bad_authentication_info, 0};
     std::string next;
-    auto r = digest::check_authentication_info(value, ci_, {user_, password_, {}}, last_, &next);
+    request_inputs ri = last_;
+    if (response_body) {
+      ri.response_body = *response_body;
+      ri.has_response_body = true;
+    }
+    auto r = digest::check_authentication_info(value, ci_, {user_, password_, {}}, ri, &next);
     if (!r) return r;
     if (!next.empty() && next != ci_.nonce) {
       ci_.nonce = std::move(next);
