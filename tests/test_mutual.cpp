@@ -946,6 +946,9 @@ TEST_CASE("mutual: KAM3 values match an independent Python implementation", "[mu
     const std::string pi = mu::kam3::password_secret(a, v.at("auth_scope").get<std::string>(), v.at("realm").get<std::string>(),
                                                      v.at("user").get<std::string>(), v.at("password").get<std::string>());
     CHECK(hex_encode(pi) == v.at("pi").get<std::string>());
+    CHECK(hex_encode(mu::make_verifier(a, v.at("auth_scope").get<std::string>(), v.at("realm").get<std::string>(),
+                                       v.at("user").get<std::string>(), v.at("password").get<std::string>())) ==
+          v.at("j").get<std::string>());
     const std::string s_c1 = unhex(v.at("s_c1").get<std::string>());
     const std::string s_s1 = unhex(v.at("s_s1").get<std::string>());
     const std::string kc1 = mu::kam3::client_kc1(a, s_c1);
@@ -1143,4 +1146,52 @@ TEST_CASE("mutual: a 401-INIT in answer to req-KEX-C1 ends the attempt", "[mutua
   auto again = c2.on_unauthorized(*mu::build_challenge(other));
   REQUIRE(again);
   CHECK(mu::parse_request(*again)->realm == "another realm");
+}
+
+TEST_CASE("mutual: a server that stores only verifiers J(pi)", "[mutual][rfc8121]") {
+  const auto alg = GENERATE(mu::algorithm::ec_p256_sha256, mu::algorithm::dl_2048_sha256);
+  CAPTURE(mu::to_string(alg));
+  mu::server_options o;
+  o.realm = "example realm";
+  o.algorithms = {alg};
+  o.random = counter_random("vserver");
+  // Registration: the server keeps J only (computed with the auth-scope it will send).
+  const std::string j = mu::make_verifier(alg, "www.example.com", "example realm", "alice", "correct horse");
+  CHECK(mu::kam3::valid_element(alg, j));
+  auto h = std::make_shared<mu::handler>(
+      o, [&j](std::string_view user, std::string_view, mu::algorithm) -> std::optional<std::string> {
+        if (user == "alice") return j;
+        return std::nullopt;
+      });
+  fake_request r;
+  auto run = [&](const std::string& auth) {
+    r.auth = auth;
+    return h->verify(r.view(), auth);
+  };
+  std::vector<std::string> init;
+  h->challenges(r.view(), init);
+  REQUIRE(init.size() == 1);
+  for (const char* pw : {"correct horse", "wrong"}) {
+    CAPTURE(pw);
+    mu::client c(client_opts("alice", pw));
+    auto kex = c.on_unauthorized(init[0]);
+    REQUIRE(kex);
+    verdict v1 = run(*kex);
+    auto vfy = c.on_unauthorized(v1.challenges.at(0));
+    REQUIRE(vfy);
+    verdict v2 = run(*vfy);
+    if (std::string(pw) == "correct horse") {
+      REQUIRE(v2.kind == verdict_kind::allow);
+      CHECK(c.on_authentication_info(v2.authentication_info));
+    } else {
+      CHECK(v2.reason == "auth_failed");
+    }
+  }
+  // Unknown users: a fake session with a random J, the same shape.
+  mu::client u(client_opts("mallory", "x"));
+  verdict f1 = run(*u.on_unauthorized(init[0]));
+  auto fm = mu::parse_challenge(f1.challenges.at(0));
+  REQUIRE(fm);
+  CHECK(fm->kind == mu::message_kind::kex_s1);
+  CHECK(run(*u.on_unauthorized(f1.challenges[0])).reason == "auth_failed");
 }

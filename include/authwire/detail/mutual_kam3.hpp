@@ -377,27 +377,32 @@ inline std::string client_kc1(algorithm a, std::string_view s_c1) {
 inline std::string fake_ks1(algorithm a, const random_fn& rnd) { return client_kc1(a, random_scalar(a, rnd)); }
 
 /**
- * The server's step: from a received K_c1, pi and S_s1, computes K_s1 and the session secret z
- * (both as OCTETS). False when K_c1 is not a valid element or a degenerate value results.
+ * J(pi) = g^pi (RFC 8121 sections 3.2 and 3.3): what a server may store instead of the password
+ * ("augmented" PAKE: pi cannot be computed back from it). `pi` as from password_secret().
  */
-inline bool server_exchange(algorithm a, std::string_view kc1, std::string_view pi, std::string_view s_s1,
-                            std::string& ks1_out, std::string& z_out) {
+inline std::string verifier_from_pi(algorithm a, std::string_view pi) { return client_kc1(a, pi); }
+
+/**
+ * The server's step from the stored J(pi): from a received K_c1 and S_s1, computes
+ * K_s1 = (J * K_c1^t_1)^S_s1 and z = (K_c1 * g^t_2)^S_s1 (both as OCTETS). False when K_c1 or J
+ * is not a valid element or a degenerate value results (the exchange is then refused,
+ * RFC 8121 section 3.2).
+ */
+inline bool server_exchange_verifier(algorithm a, std::string_view kc1, std::string_view j, std::string_view s_s1,
+                                     std::string& ks1_out, std::string& z_out) {
   const auto& P = detail::get(a);
   auto ctx = detail::new_ctx();
   detail::bn_ptr t1 = detail::hash_to_scalar(P, 1, kc1, {}, ctx.get());
-  detail::bn_ptr pib = detail::bn_from(pi);
   detail::bn_ptr s = detail::bn_from(s_s1);
   BN_set_flags(s.get(), BN_FLG_CONSTTIME);
-  BN_set_flags(pib.get(), BN_FLG_CONSTTIME);
   if (BN_is_zero(t1.get())) return false;
   if (!P.ec) {
-    detail::bn_ptr k;
-    if (!detail::decode_dl(P, kc1, k, ctx.get())) return false;
+    detail::bn_ptr k, jb;
+    if (!detail::decode_dl(P, kc1, k, ctx.get()) || !detail::decode_dl(P, j, jb, ctx.get())) return false;
     detail::bn_ptr x = detail::bn_new(), y = detail::bn_new(), r = detail::bn_new();
-    // base = K_c1^t_1 * g^pi mod p
+    // base = J * K_c1^t_1 mod p
     if (BN_mod_exp(x.get(), k.get(), t1.get(), P.p.get(), ctx.get()) != 1 ||
-        BN_mod_exp(y.get(), P.g.get(), pib.get(), P.p.get(), ctx.get()) != 1 ||
-        BN_mod_mul(x.get(), x.get(), y.get(), P.p.get(), ctx.get()) != 1)
+        BN_mod_mul(x.get(), x.get(), jb.get(), P.p.get(), ctx.get()) != 1)
       authwire::detail::crypto_failure();
     if (BN_is_one(x.get())) return false;
     if (BN_mod_exp(r.get(), x.get(), s.get(), P.p.get(), ctx.get()) != 1) authwire::detail::crypto_failure();
@@ -412,18 +417,20 @@ inline bool server_exchange(algorithm a, std::string_view kc1, std::string_view 
     z_out = detail::bn_octets(r.get(), P.element_size);
     return true;
   }
-  detail::point_ptr k;
-  if (!detail::decode_ec(P, kc1, k, ctx.get())) return false;
+  detail::point_ptr k, jp;
+  if (!detail::decode_ec(P, kc1, k, ctx.get()) || !detail::decode_ec(P, j, jp, ctx.get())) return false;
   const EC_GROUP* G = P.group.get();
   detail::point_ptr base(EC_POINT_new(G)), r(EC_POINT_new(G));
   if (!base || !r) authwire::detail::crypto_failure();
-  // base = pi*G + t_1*K_c1
-  if (EC_POINT_mul(G, base.get(), pib.get(), k.get(), t1.get(), ctx.get()) != 1) authwire::detail::crypto_failure();
+  // base = J + [t_1] * K_c1
+  if (EC_POINT_mul(G, base.get(), nullptr, k.get(), t1.get(), ctx.get()) != 1 ||
+      EC_POINT_add(G, base.get(), base.get(), jp.get(), ctx.get()) != 1)
+    authwire::detail::crypto_failure();
   if (EC_POINT_is_at_infinity(G, base.get())) return false;
   if (EC_POINT_mul(G, r.get(), nullptr, base.get(), s.get(), ctx.get()) != 1) authwire::detail::crypto_failure();
   ks1_out = detail::ec_octets(P, r.get(), ctx.get());
   detail::bn_ptr t2 = detail::hash_to_scalar(P, 2, kc1, ks1_out, ctx.get());
-  // z = S_s1 * (K_c1 + t_2*G)
+  // z = [S_s1] * (K_c1 + [t_2] * G)
   detail::point_ptr sum(EC_POINT_new(G));
   if (!sum || EC_POINT_mul(G, sum.get(), t2.get(), k.get(), BN_value_one(), ctx.get()) != 1)
     authwire::detail::crypto_failure();
@@ -431,6 +438,15 @@ inline bool server_exchange(algorithm a, std::string_view kc1, std::string_view 
   if (EC_POINT_mul(G, r.get(), nullptr, sum.get(), s.get(), ctx.get()) != 1) authwire::detail::crypto_failure();
   z_out = detail::ec_octets(P, r.get(), ctx.get());
   return true;
+}
+
+/**
+ * The server's step from pi: server_exchange_verifier() with J = g^pi. False when K_c1 is not a
+ * valid element or a degenerate value results.
+ */
+inline bool server_exchange(algorithm a, std::string_view kc1, std::string_view pi, std::string_view s_s1,
+                            std::string& ks1_out, std::string& z_out) {
+  return server_exchange_verifier(a, kc1, verifier_from_pi(a, pi), s_s1, ks1_out, z_out);
 }
 
 /**

@@ -832,6 +832,21 @@ inline std::string host_name(std::string_view host_header) {
 /// Looks up the password of `user` in `realm`; nullopt for an unknown user.
 using password_lookup = std::function<std::optional<std::string>(std::string_view user, std::string_view realm)>;
 
+/// Looks up the stored verifier J(pi) of `user` in `realm` for algorithm `alg` (as made by
+/// make_verifier()); nullopt for an unknown user. The server then never holds the password.
+using verifier_lookup =
+    std::function<std::optional<std::string>(std::string_view user, std::string_view realm, algorithm alg)>;
+
+/**
+ * The verifier J(pi) = g^pi (RFC 8121) to store on the server instead of the password, made at
+ * registration with the auth-scope and realm the server will send (pi depends on both, RFC 8120
+ * section 12.2). One per algorithm offered.
+ */
+inline std::string make_verifier(algorithm a, std::string_view auth_scope, std::string_view realm, std::string_view user,
+                                 std::string_view password) {
+  return kam3::verifier_from_pi(a, kam3::password_secret(a, auth_scope, realm, user, password));
+}
+
 /// Server settings, with safe defaults.
 struct server_options {
   std::string realm;                                            ///< sent in every challenge
@@ -917,15 +932,16 @@ struct session_record {
  */
 class handler final : public scheme_handler {
  public:
+  /// A server that knows the passwords (it derives pi per key exchange: 16384 PBKDF2 rounds).
   handler(server_options opts, password_lookup lookup, std::shared_ptr<state_store> store = nullptr)
-      : opts_(std::move(opts)), lookup_(std::move(lookup)), store_(std::move(store)) {
-    if (!store_) store_ = std::make_shared<memory_store>();
-    if (opts_.algorithms.empty()) opts_.algorithms.push_back(algorithm::ec_p256_sha256);
-    if (opts_.nc_window == 0) opts_.nc_window = 1;
-    if (opts_.nc_window > 64) opts_.nc_window = 64;
-    if (opts_.nc_max == 0) opts_.nc_max = 1;
-    if (!opts_.clock) opts_.clock = system_clock();
-    if (!opts_.random) opts_.random = system_random();
+      : handler(std::move(opts), std::move(store)) {
+    lookup_ = std::move(lookup);
+  }
+
+  /// A server that stores only verifiers J(pi) (see make_verifier()).
+  handler(server_options opts, verifier_lookup lookup, std::shared_ptr<state_store> store = nullptr)
+      : handler(std::move(opts), std::move(store)) {
+    vlookup_ = std::move(lookup);
   }
 
   std::string_view scheme() const noexcept override { return scheme_name; }
@@ -946,6 +962,16 @@ class handler final : public scheme_handler {
   }
 
  private:
+  handler(server_options opts, std::shared_ptr<state_store> store) : opts_(std::move(opts)), store_(std::move(store)) {
+    if (!store_) store_ = std::make_shared<memory_store>();
+    if (opts_.algorithms.empty()) opts_.algorithms.push_back(algorithm::ec_p256_sha256);
+    if (opts_.nc_window == 0) opts_.nc_window = 1;
+    if (opts_.nc_window > 64) opts_.nc_window = 64;
+    if (opts_.nc_max == 0) opts_.nc_max = 1;
+    if (!opts_.clock) opts_.clock = system_clock();
+    if (!opts_.random) opts_.random = system_random();
+  }
+
   std::string auth_scope(const request_view& req) const {
     if (!opts_.auth_scope.empty()) return opts_.auth_scope;
     return host_name(req.header("Host").value_or(""));
@@ -1002,21 +1028,35 @@ class handler final : public scheme_handler {
     rec.issued = now;
     rec.expires = now + opts_.kex_lifetime;
     const std::string scope = auth_scope(req);
-    std::optional<std::string> pw = lookup_ ? lookup_(m.user, m.realm) : std::nullopt;
-    if (!pw) {
-      // A fake session (RFC 8120 section 11, note 2): the same work on a random password, so
-      // that neither the 401-KEX-S1 (a K_s1 of the same distribution) nor the time it takes
-      // tells an unknown user from a known one. The session can never authenticate.
-      rec.fake = true;
-      std::string dummy(16, '\0');
-      opts_.random(reinterpret_cast<unsigned char*>(dummy.data()), dummy.size());
-      pw = std::move(dummy);
+    std::string j;  // J(pi) = g^pi
+    if (vlookup_) {
+      auto v = vlookup_(m.user, m.realm, m.alg);
+      if (v) {
+        j = std::move(*v);
+      } else {
+        rec.fake = true;  // RFC 8120 section 11, note 2: a random J, the same work below
+        j = kam3::fake_ks1(m.alg, opts_.random);
+      }
+    } else {
+      std::optional<std::string> pw = lookup_ ? lookup_(m.user, m.realm) : std::nullopt;
+      if (!pw) {
+        // A fake session (RFC 8120 section 11, note 2): the same work on a random password, so
+        // that neither the 401-KEX-S1 (a K_s1 of the same distribution) nor the time it takes
+        // tells an unknown user from a known one. The session can never authenticate.
+        rec.fake = true;
+        std::string dummy(16, '\0');
+        opts_.random(reinterpret_cast<unsigned char*>(dummy.data()), dummy.size());
+        pw = std::move(dummy);
+      }
+      std::string pi = kam3::password_secret(m.alg, scope, m.realm, m.user, *pw);
+      OPENSSL_cleanse(pw->data(), pw->size());
+      j = kam3::verifier_from_pi(m.alg, pi);
+      OPENSSL_cleanse(pi.data(), pi.size());
     }
-    std::string pi = kam3::password_secret(m.alg, scope, m.realm, m.user, *pw);
-    OPENSSL_cleanse(pw->data(), pw->size());
     const std::string s_s1 = kam3::random_scalar(m.alg, opts_.random);
-    if (!kam3::server_exchange(m.alg, m.kc1, pi, s_s1, rec.ks1, rec.z))
-      return refuse(req, reason::invalid_parameters, errc::invalid_key);
+    if (!kam3::server_exchange_verifier(m.alg, m.kc1, j, s_s1, rec.ks1, rec.z))
+      return refuse(req, kam3::valid_element(m.alg, j) ? reason::invalid_parameters : reason::internal_error,
+                    errc::invalid_key);
     std::string sid_raw(16, '\0');
     opts_.random(reinterpret_cast<unsigned char*>(sid_raw.data()), sid_raw.size());
     const std::string sid = hex_encode(sid_raw);
@@ -1098,6 +1138,7 @@ class handler final : public scheme_handler {
 
   server_options opts_;
   password_lookup lookup_;
+  verifier_lookup vlookup_;
   std::shared_ptr<state_store> store_;
 };
 

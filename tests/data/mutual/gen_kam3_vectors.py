@@ -171,6 +171,7 @@ def vector(alg, user, password, realm, scope, vh, nc):
         "vh": vh, "nc": nc,
         "pi": pi.to_bytes(qlen, "big").hex(),
         "s_c1": s_c1.to_bytes(qlen, "big").hex(), "s_s1": s_s1.to_bytes(qlen, "big").hex(),
+        "j": enc(powg(pi)).hex(),
         "kc1": enc(Kc1).hex(), "ks1": enc(Ks1).hex(), "z": enc(z).hex(),
         "vkc": H(h, b"\x04" + common + tail).hex(), "vks": H(h, b"\x03" + common + tail).hex(),
     }
