@@ -8,7 +8,10 @@
 # each against the same server with no authentication at all (mhd_noauth, httplib_noauth: the
 # baseline, measured in the same run, with the same client doing the same work). The ratio
 # rps / baseline rps is the share of throughput left once Digest is on. The servers also time
-# their check in-process (MHD: get_username + check2; authwire: authenticate) and print it.
+# their check in-process (MHD: get_username + check2; authwire: authenticate) and print it; a
+# fifth run (httplib_timed, not in the table) times authwire's stateless digest::handler::check
+# alone in the same server (parse, nonce MAC, offer checks, response: no replay store, no
+# Authentication-Info), the closest match to what MHD_digest_auth_check2 does.
 #
 # Builds nothing: the programs come from CMake (-DAUTHWIRE_BUILD_BENCH=ON; targets
 # mhd_digest_server, loopback_httplib_server, loopback_client). Servers bind 127.0.0.1 on free
@@ -60,6 +63,9 @@ run() {
   check=$(awk '/^check_ns/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["median"], v["mean"], v["count"] }' "$tmp/err")
   cpu=$(echo "$res" | awk -v t="$ticks" -v hz="$hz" '{ printf "%.2f", ($4 > 0 ? t / hz * 1e6 / $4 : 0) }')
   echo "$name round $r $res check ${check:-0 0 0} cpu_us $cpu wrk ${wrk_rps:--}" | tee -a "$tmp/results" >&2
+  stateless=$(awk '/^stateless_ns/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["median"] }' "$tmp/err")
+  [ -n "$stateless" ] && echo "stateless $stateless" >>"$tmp/stateless"
+  true
 }
 
 for r in $(seq "$rounds"); do
@@ -67,6 +73,7 @@ for r in $(seq "$rounds"); do
   run mhd_digest "" "$build/mhd_digest_server"
   run httplib_noauth --noauth "$build/loopback_httplib_server" --noauth
   run httplib_digest "" "$build/loopback_httplib_server"
+  run httplib_timed "" "$build/loopback_httplib_server" --time-check
 done
 
 echo
@@ -99,3 +106,12 @@ awk '
       printf "libmicrohttpd / authwire, server CPU added by Digest per request: %.2f\n", added["mhd_digest"] / added["httplib_digest"]
     }
   }' "$tmp/results"
+if [ -s "$tmp/stateless" ]; then
+  awk -v mhd="$(awk '$1 == "mhd_digest" { print $13 }' "$tmp/results" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" '
+    { a[NR] = $2 } END {
+      n = NR
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      m = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+      printf "authwire digest::handler::check alone, median in-process time: %d ns; libmicrohttpd / authwire check = %.2f\n", m, mhd / m
+    }' "$tmp/stateless"
+fi
