@@ -98,7 +98,8 @@ awk '
         c++; A[c] = rps[n, r]; R[c] = rps[n, r] / rps[b, r]; C[c] = cpu[n, r]; D[c] = cpu[n, r] - cpu[b, r]
         K[c] = cm[n, r]; W[c] = wrk[n, r]
       }
-      printf "%-16s %9.0f %8.3f %8d %11.2f %12.2f %12.0f %9s\n", n, med(A, c), med(R, c), bad[n], med(C, c), med(D, c), med(K, c), W[1]
+      w = n ~ /_noauth$/ && W[1] != "-" ? sprintf("%.0f", med(W, c)) : "-"
+      printf "%-16s %9.0f %8.3f %8d %11.2f %12.2f %12.0f %9s\n", n, med(A, c), med(R, c), bad[n], med(C, c), med(D, c), med(K, c), w
       if (n ~ /_digest$/) { checkmed[n] = med(K, c); added[n] = med(D, c) }
     }
     if (checkmed["httplib_digest"] > 0 && added["httplib_digest"] > 0) {
