@@ -151,13 +151,13 @@ class memory_store final : public state_store {
     entry* e = find_live(key, now);
     if (!e) return store_status::not_found;
     out = std::move(e->value);
-    remove(std::string(key));
+    remove(scratch(key));
     return store_status::ok;
   }
 
   store_status erase(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mu_);
-    remove(std::string(key));
+    remove(scratch(key));
     return store_status::ok;
   }
 
@@ -180,7 +180,7 @@ class memory_store final : public state_store {
 
   entry* find_live(std::string_view key, std::int64_t now) {
     now_hint_ = now;
-    auto it = map_.find(std::string(key));
+    auto it = map_.find(scratch(key));
     if (it == map_.end()) return nullptr;
     if (it->second.expires_at <= now) {
       lru_.erase(it->second.lru);
@@ -207,6 +207,13 @@ class memory_store final : public state_store {
     e.expires_at = expires_at;
     e.lru = lru_.begin();
     return e;
+  }
+
+  // The key as a std::string without allocating once warm (C++17 has no heterogeneous find).
+  static const std::string& scratch(std::string_view key) {
+    thread_local std::string buf;
+    buf.assign(key.data(), key.size());
+    return buf;
   }
 
   void remove(const std::string& key) {
