@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of the `fuzz` preset for SECONDS each (default 60), two at a
-# time, starting from the committed seed corpus. New inputs go to a scratch corpus under the
+# time, starting from the committed seed corpus. AUTHWIRE_FUZZ_BUILD names the build directory
+# (absolute, or relative to the source tree; default build/fuzz). New inputs go to a scratch corpus under the
 # build directory; a crash leaves its reproducer there and fails the run. Add a reproducer to
 # fuzz/corpus/<name>/ so that the replay test (an ordinary CTest test) keeps it fixed.
 set -euo pipefail
 seconds=${1:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin=$top/build/fuzz/fuzz
-work=$top/build/fuzz/work
+build=${AUTHWIRE_FUZZ_BUILD:-build/fuzz}
+case $build in /*) ;; *) build=$top/$build ;; esac
+bin=$build/fuzz
+work=$build/work
 mkdir -p "$work"
 status=0
 pids=()
@@ -39,4 +42,5 @@ done
 for log in "$work"/*.log; do
   printf '%s: %s\n' "$(basename "$log" .log)" "$(grep -E 'stat::number_of_executed_units' "$log" | tail -1)"
 done
+echo "total: ${SECONDS}s"
 exit $status
