@@ -18,6 +18,12 @@
  *   return authwire::httplib_adapter::run_example(svr);
  * @endcode
  *
+ * Known limitation of cpp-httplib 0.11 (Debian bookworm): it percent-decodes every request
+ * header value before any handler sees it ("Basic%20QWxh..." arrives as "Basic QWxh..."), and
+ * the bytes as received cannot be recovered. Values that legitimately contain '%' (RFC 8187
+ * `username*=UTF-8''J%C3%A4s...` in Digest, `user*` in Mutual) then fail to verify. Use the
+ * Beast or Poco adapter where those matter.
+ *
  * cpp-httplib calls the pre-routing handler BEFORE it reads the request body, so `protect()`
  * hands the schemes a request without body (`has_body == false`). Schemes that need the body
  * (Digest `qop=auth-int`, Bearer form parameter, SigV4 payload hash) are served by `guard()`,
