@@ -79,6 +79,46 @@ inline void normalize_path(std::string& out, std::string_view p) {
 struct query_item {
   std::uint32_t k, kn, v, vn;
 };
+
+/**
+ * Feeds what is appended to it into a hasher through a small inline buffer: the canonical
+ * request is hashed as it is produced (the same bytes), never materialised, with few
+ * EVP_DigestUpdate calls. Has the parts of std::string's interface the canonical writers use.
+ */
+class hash_sink {
+ public:
+  explicit hash_sink(hasher& h) noexcept : h_(h) {}
+  hash_sink(const hash_sink&) = delete;
+  hash_sink& operator=(const hash_sink&) = delete;
+
+  void append(const char* p, std::size_t n) noexcept {
+    if (n > sizeof buf_ - n_) {
+      flush();
+      if (n > sizeof buf_ / 2) {
+        h_.update(std::string_view(p, n));
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, p, n);
+    n_ += n;
+  }
+  void append(std::string_view s) noexcept { append(s.data(), s.size()); }
+  hash_sink& operator+=(char c) noexcept {
+    if (n_ == sizeof buf_) flush();
+    buf_[n_++] = c;
+    return *this;
+  }
+  /// Hands the buffered bytes to the hasher; call before the hasher's final().
+  void flush() noexcept {
+    if (n_) h_.update(std::string_view(buf_, n_));
+    n_ = 0;
+  }
+
+ private:
+  hasher& h_;
+  std::size_t n_ = 0;
+  char buf_[512];
+};
 }  // namespace detail
 
 /**
@@ -87,7 +127,8 @@ struct query_item {
  * path (every byte but unreserved and '/', so "%20" becomes "%2520"), after removing dot segments
  * and empty segments for `normalized`.
  */
-inline void append_canonical_uri(std::string& out, std::string_view path, path_mode mode) {
+template <class Out>
+inline void append_canonical_uri(Out& out, std::string_view path, path_mode mode) {
   if (path.empty()) {
     out += '/';
     return;
@@ -111,7 +152,8 @@ inline void append_canonical_uri(std::string& out, std::string_view path, path_m
  * AWS rules (unreserved kept, everything else %XX upper-case), sorted by key then value,
  * `key=` for a bare key, joined with '&'. X-Amz-Signature left out when `drop_signature`.
  */
-inline void append_canonical_query(std::string& out, std::string_view query, bool drop_signature,
+template <class Out>
+inline void append_canonical_query(Out& out, std::string_view query, bool drop_signature,
                                    bool drop_security_token = false) {
   if (query.empty()) return;
   thread_local std::string buf;
@@ -159,7 +201,8 @@ inline void append_canonical_query(std::string& out, std::string_view query, boo
  * @return errc::signed_header_absent (offset: the name's position in `signed_headers`) when a
  *         signed header is not in `headers`.
  */
-inline result<void, errc> append_canonical_headers(std::string& out, const header_view* headers, std::size_t count,
+template <class Out>
+inline result<void, errc> append_canonical_headers(Out& out, const header_view* headers, std::size_t count,
                                                    std::string_view signed_headers) {
   std::size_t b = 0;
   for (std::size_t i = 0; i <= signed_headers.size(); ++i) {
@@ -182,17 +225,10 @@ inline result<void, errc> append_canonical_headers(std::string& out, const heade
   return {};
 }
 
-/**
- * Builds the canonical request into `out` (cleared first).
- *
- * @par Format (AWS General Reference, "Create a canonical request")
- * @code
- *   HTTPMethod \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
- * @endcode
- * @return errc::signed_header_absent when a signed header is not present.
- */
-inline result<void, errc> build_canonical_request(std::string& out, const canonical_input& in) {
-  out.clear();
+namespace detail {
+/// Appends the canonical request to `out` (a std::string or a hash_sink).
+template <class Out>
+inline result<void, errc> write_canonical_request(Out& out, const canonical_input& in) {
   out.append(in.method);
   out += '\n';
   append_canonical_uri(out, in.path, in.mode);
@@ -208,11 +244,40 @@ inline result<void, errc> build_canonical_request(std::string& out, const canoni
   return {};
 }
 
-/// Builds the string to sign: `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex sha256(canonical)>`.
-inline void build_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
-                                 std::string_view canonical_request) {
+}  // namespace detail
+
+/**
+ * Builds the canonical request into `out` (cleared first).
+ *
+ * @par Format (AWS General Reference, "Create a canonical request")
+ * @code
+ *   HTTPMethod \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
+ * @endcode
+ * @return errc::signed_header_absent when a signed header is not present.
+ */
+inline result<void, errc> build_canonical_request(std::string& out, const canonical_input& in) {
+  out.clear();
+  return detail::write_canonical_request(out, in);
+}
+
+/**
+ * The SHA-256 of the canonical request `build_canonical_request` would build (exactly the
+ * same bytes), hashed as it is produced: nothing is materialised.
+ * @return the digest; errc::signed_header_absent when a signed header is not present.
+ */
+inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& in) {
   thread_local hasher h;
-  const hex_digest hx(h.init(hash_algorithm::sha256).update(canonical_request).final());
+  h.init(hash_algorithm::sha256);
+  detail::hash_sink sink(h);
+  auto r = detail::write_canonical_request(sink, in);
+  if (!r) return r.error();
+  sink.flush();
+  return h.final();
+}
+
+/// Builds the string to sign from the canonical request's SHA-256 (see below).
+inline void build_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                                 const digest_bytes& canonical_request_sha256) {
   out.clear();
   out.append(algorithm);
   out += '\n';
@@ -220,7 +285,16 @@ inline void build_string_to_sign(std::string& out, std::string_view amz_date, st
   out += '\n';
   out.append(scope);
   out += '\n';
-  out.append(hx.view());
+  const std::size_t at = out.size();
+  out.resize(at + 2 * canonical_request_sha256.size);
+  canonical_request_sha256.hex_to(&out[at]);
+}
+
+/// Builds the string to sign: `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex sha256(canonical)>`.
+inline void build_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                                 std::string_view canonical_request) {
+  thread_local hasher h;
+  build_string_to_sign(out, amz_date, scope, h.init(hash_algorithm::sha256).update(canonical_request).final());
 }
 
 /**

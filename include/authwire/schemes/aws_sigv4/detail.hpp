@@ -39,7 +39,9 @@ constexpr int hex_digit(char c) noexcept {
 inline constexpr char upper_hex[] = "0123456789ABCDEF";
 
 /// AWS UriEncode: unreserved bytes kept, '/' kept when `keep_slash`, every other byte %XX.
-inline void uri_encode(std::string& out, std::string_view s, bool keep_slash) {
+/// `Out`: std::string or any sink with append(string_view), append(const char*, n) and += char.
+template <class Out>
+inline void uri_encode(Out& out, std::string_view s, bool keep_slash) {
   for (char c : s) {
     if (is_unreserved(c) || (keep_slash && c == '/')) {
       out += c;
@@ -74,7 +76,8 @@ inline std::size_t percent_decode(std::string& out, std::string_view s, bool len
 }
 
 /// Decodes then re-encodes one query key or value per AWS rules (a bad escape is a literal '%').
-inline void requery(std::string& out, std::string_view s) {
+template <class Out>
+inline void requery(Out& out, std::string_view s) {
   // Fast path: nothing to change when every byte is unreserved.
   bool plain = true;
   for (char c : s)
@@ -108,11 +111,19 @@ inline void requery(std::string& out, std::string_view s) {
 }
 
 /// Appends `v` with leading and trailing whitespace removed and inner runs folded to one SP.
-inline void append_trimmed(std::string& out, std::string_view v) {
+template <class Out>
+inline void append_trimmed(Out& out, std::string_view v) {
+  // Fast path: no byte at or below SP (no whitespace at all), nothing to trim or fold.
+  bool low = false;
+  for (char c : v) low |= static_cast<unsigned char>(c) <= 0x20;
+  if (!low) {
+    out.append(v.data(), v.size());
+    return;
+  }
   std::size_t i = 0, n = v.size();
   while (i < n && is_space(v[i])) ++i;
   while (n > i && is_space(v[n - 1])) --n;
-  // Fast path: no whitespace other than single SPs inside.
+  // No whitespace other than single SPs inside.
   bool simple = true;
   for (std::size_t k = i; k < n && simple; ++k)
     if (is_space(v[k]) && (v[k] != ' ' || is_space(v[k + 1]))) simple = false;

@@ -150,6 +150,11 @@ inline result<void, errc> check_signature_hex(std::string_view s, std::size_t ba
     if (!is_lower_hex(s[i])) return {errc::bad_signature_format, base + i};
   return {};
 }
+/// Decodes hex already checked by check_signature_hex (64 lower-case digits) into 32 bytes.
+inline void decode_lower_hex(unsigned char* out, std::string_view hex) noexcept {
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out[i / 2] = static_cast<unsigned char>((hex_digit(hex[i]) << 4) | hex_digit(hex[i + 1]));
+}
 }  // namespace detail
 
 /**

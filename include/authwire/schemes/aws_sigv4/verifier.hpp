@@ -31,6 +31,13 @@ struct secret_record {
 /// Looks up an access key; nullopt when unknown. Called once per request.
 using secret_lookup = std::function<std::optional<secret_record>(std::string_view access_key)>;
 
+/**
+ * Looks up an access key into `out` (a per-thread record the verifier reuses, so assigning
+ * to its strings allocates nothing once they have grown); false when unknown. Called once per
+ * request, with `out`'s strings empty and no session token. The secret is wiped after use.
+ */
+using secret_fill = std::function<bool(std::string_view access_key, secret_record& out)>;
+
 /// Options of a verifier, with safe defaults.
 struct verifier_options {
   std::vector<std::string> regions;   ///< accepted regions; empty accepts none
@@ -68,15 +75,19 @@ class verifier {
  public:
   verifier(verifier_options o, secret_lookup lookup, clock_fn clock = system_clock())
       : opts_(std::move(o)), lookup_(std::move(lookup)), clock_(std::move(clock)), cache_(opts_.cache_capacity) {}
+  /// The same with a `secret_fill` lookup (no allocation per request for the record).
+  verifier(verifier_options o, secret_fill fill, clock_fn clock = system_clock())
+      : opts_(std::move(o)), fill_(std::move(fill)), clock_(std::move(clock)), cache_(opts_.cache_capacity) {}
 
   const verifier_options& options() const noexcept { return opts_; }
   signing_key_cache& cache() noexcept { return cache_; }
 
   /// Verifies `req`, reading Authorization from its headers.
   result<verified_request, errc> verify(const request_view& req) {
-    const std::size_t n = req.count("Authorization");
-    if (n > 1) return {errc::duplicate_header, 0};
-    return verify(req, n ? *req.header("Authorization") : std::string_view{});
+    verified_request v;
+    auto r = verify(req, v);
+    if (!r) return r.error();
+    return v;
   }
 
   /**
@@ -85,6 +96,32 @@ class verifier {
    *         (into `authorization`, the query string, or 0 for checks of the request as a whole).
    */
   result<verified_request, errc> verify(const request_view& req, std::string_view authorization) {
+    verified_request v;
+    auto r = verify(req, authorization, v);
+    if (!r) return r.error();
+    return v;
+  }
+
+  /// Verifies `req`, reading Authorization from its headers, into `out` (see below).
+  result<void, errc> verify(const request_view& req, verified_request& out) {
+    std::size_t n = 0;
+    std::string_view a;
+    for (std::size_t i = 0; i < req.header_count; ++i) {
+      const std::string_view name = req.headers[i].name;
+      if (name.size() != 13 || !iequals(name, "authorization")) continue;
+      if (n++ == 0) a = req.headers[i].value;
+    }
+    if (n > 1) return {errc::duplicate_header, 0};
+    return verify(req, a, out);
+  }
+
+  /**
+   * Verifies `req` with `authorization` into `v`: the same checks and errors as the overload
+   * returning a `verified_request`, but a caller that reuses `v` (e.g. one per thread)
+   * reuses its strings' storage, so a verification allocates nothing. On error `v` is left
+   * in an unspecified state.
+   */
+  result<void, errc> verify(const request_view& req, std::string_view authorization, verified_request& v) {
     std::string_view path, query;
     detail::split_target(req.target, path, query);
     if (path.empty() && req.target != "*" && req.target.find("://") == std::string_view::npos)
@@ -121,8 +158,11 @@ class verifier {
       if (slot && slot->count++ == 0) slot->value = detail::trim_ows(req.headers[i].value);
     }
 
-    verified_request v;
+    v.mode = payload_mode::hashed;
     v.presigned = presigned;
+    v.decoded_content_length.reset();
+    v.declared_trailers.clear();
+    v.unchecked_payload_hash.clear();
     std::string_view signed_headers, signature, amz_date, token;
     credential_scope scope;
     presigned_params pq;
@@ -175,8 +215,24 @@ class verifier {
       if (now > t + pq.expires_seconds) return {errc::presigned_expired, pq.date_offset};
     }
     // Access key.
-    std::optional<secret_record> rec = lookup_ ? lookup_(scope.access_key) : std::nullopt;
+    thread_local secret_record filled;
+    std::optional<secret_record> looked_up;
+    secret_record* rec = nullptr;
+    if (fill_) {
+      filled.secret.clear();
+      filled.session_token.reset();
+      filled.identity.clear();
+      if (fill_(scope.access_key, filled)) rec = &filled;
+    } else if (lookup_) {
+      looked_up = lookup_(scope.access_key);
+      if (looked_up) rec = &*looked_up;
+    }
     if (!rec) return {errc::unknown_access_key, scope_at};
+    // The secret is wiped on every path out of here.
+    struct wipe {
+      std::string& s;
+      ~wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+    } const wipe_secret{rec->secret};
     if (rec->session_token) {
       if (!has_token || !constant_time_equal(*rec->session_token, token)) return {errc::bad_security_token, 0};
     } else if (has_token) {
@@ -231,8 +287,8 @@ class verifier {
     } else {
       payload = body_hash();
     }
-    // Canonical request, string to sign, signature.
-    thread_local std::string creq, sts;
+    // Canonical request (hashed as it is produced), string to sign, signature.
+    thread_local std::string sts;
     canonical_input in;
     in.method = req.method;
     in.path = path;
@@ -244,16 +300,15 @@ class verifier {
     in.mode = resolve(opts_.mode, scope.service);
     in.drop_signature = presigned;
     in.drop_security_token = presigned && opts_.query_token_excluded;
-    auto cr = build_canonical_request(creq, in);
+    auto cr = hash_canonical_request(in);
     if (!cr) return {errc::signed_header_absent, presigned ? pq.signed_headers_offset : 0};
-    build_string_to_sign(sts, amz_date, scope.scope, creq);
+    build_string_to_sign(sts, amz_date, scope.scope, *cr);
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
-    OPENSSL_cleanse(rec->secret.data(), rec->secret.size());
     // Compared as 32 raw bytes (the signature's hex was validated when parsing).
     unsigned char sent[32];
     const digest_bytes want = detail::hmac_raw(key, {sts});
-    if (!hex_decode(sent, signature) ||
-        !constant_time_equal(want.view(), std::string_view(reinterpret_cast<const char*>(sent), sizeof sent)))
+    detail::decode_lower_hex(sent, signature);
+    if (!constant_time_equal(want.view(), std::string_view(reinterpret_cast<const char*>(sent), sizeof sent)))
       return {errc::signature_mismatch, presigned ? pq.signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
@@ -297,7 +352,7 @@ class verifier {
         }
       }
     }
-    return v;
+    return {};
   }
 
  private:
@@ -338,6 +393,7 @@ class verifier {
 
   verifier_options opts_;
   secret_lookup lookup_;
+  secret_fill fill_;
   clock_fn clock_;
   signing_key_cache cache_;
 };
