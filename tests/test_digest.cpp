@@ -464,6 +464,83 @@ TEST_CASE("digest: parse errors carry the errc and the offset of the value", "[d
   }
 }
 
+namespace {
+bool same_param(const authwire::auth_param_view& a, const authwire::auth_param_view& b) {
+  // Same views into the same buffer: same pointers and sizes, offsets and flags.
+  return a.name.data() == b.name.data() && a.name.size() == b.name.size() &&
+         a.raw_value.data() == b.raw_value.data() && a.raw_value.size() == b.raw_value.size() &&
+         a.name_offset == b.name_offset && a.value_offset == b.value_offset && a.quoted == b.quoted &&
+         a.has_escapes == b.has_escapes;
+}
+bool same_slots(const dg::credentials& a, const dg::credentials& b) {
+  return same_param(a.username, b.username) && same_param(a.username_star, b.username_star) &&
+         same_param(a.realm, b.realm) && same_param(a.nonce, b.nonce) && same_param(a.uri, b.uri) &&
+         same_param(a.response, b.response) && same_param(a.cnonce, b.cnonce) && same_param(a.opaque, b.opaque) &&
+         same_param(a.nc_param, b.nc_param) && same_param(a.qop_param, b.qop_param) &&
+         same_param(a.algorithm_param, b.algorithm_param) && same_param(a.userhash_param, b.userhash_param);
+}
+}  // namespace
+
+TEST_CASE("digest: the one-pass parser agrees with the generic grammar on every mutation", "[digest][parse]") {
+  // detail::parse_fast reads the common shape in one pass and declines everything else; when it
+  // accepts, the generic grammar must accept too, with exactly the same views in every slot
+  // (the typed checks after it are shared). Inputs: real Authorization values, each byte
+  // replaced by interesting bytes, deleted or doubled, and a few limit settings.
+  const std::vector<std::string> seeds = {
+      R"(Digest username="Mufasa", realm="http-auth@example.org", uri="/dir/index.html", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", qop=auth, response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS")",
+      "digest username=\"u\",realm=\"r\",nonce=\"n\",uri=\"/\",algorithm=\"md5-SESS\",qop=\"AUTH\",nc=\"0000000A\",cnonce=\"c\",response=\"" +
+          std::string(32, 'a') + "\", x-ext=1 ,, y=\"2\"\t,",
+      "Digest  username*=UTF-8''J%C3%A4s, Realm = \"r\" , NONCE=\"n\", uri=\"/a b\", response=\"" + std::string(32, 'a') +
+          "\", userhash=false",
+      "Digest username=\"a\\\"b\", realm=\"r\", nonce=\"n\", uri=\"/\", response=\"" + std::string(32, 'a') + "\"",
+  };
+  const std::string bytes = std::string("\"\\,= \t\x01\x7f\x80\xff;aZ*'") + std::string(1, '\0');
+  std::vector<std::string> inputs;
+  for (const auto& s : seeds) {
+    inputs.push_back(s);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      for (char b : bytes) {
+        std::string m = s;
+        m[i] = b;
+        inputs.push_back(m);
+      }
+      inputs.push_back(s.substr(0, i) + s.substr(i + 1));
+      inputs.push_back(s.substr(0, i) + s[i] + s.substr(i));
+      inputs.push_back(s.substr(0, i));
+    }
+    inputs.push_back(s + ", username=\"dup\"");
+    inputs.push_back(s + ", e1=1, e2=2, e3=3, e4=4, e5=5, e6=6, e7=7, e8=8, e9=9");
+    inputs.push_back(s + ", e1=1, E1=2");
+  }
+  std::vector<authwire::parse_options> grammars(4);
+  grammars[1].max_value_length = 40;
+  grammars[2].max_parameters = 5;
+  grammars[3].max_header_length = 100;
+  std::size_t fast = 0, total = 0;
+  for (const auto& g : grammars) {
+    dg::parse_limits lim;
+    lim.grammar = g;
+    for (const auto& in : inputs) {
+      INFO(in);
+      dg::credentials a, b;
+      ++total;
+      if (!dg::detail::parse_fast(in, g, a)) continue;
+      ++fast;
+      const dg::error e = dg::detail::parse_generic(in, lim, b);
+      REQUIRE(dg::to_string(e.code) == "ok");
+      REQUIRE(same_slots(a, b));
+    }
+  }
+  // The fast path is taken for the ordinary shapes (with the default limits), and declines a
+  // good share of the mutations.
+  CHECK(fast > inputs.size() / 4);
+  CHECK(fast < total);
+  for (std::size_t k = 0; k < seeds.size(); ++k) {
+    dg::credentials c;
+    CHECK(dg::detail::parse_fast(seeds[k], {}, c) == (k != 3));  // seed 3 has a quoted-pair
+  }
+}
+
 TEST_CASE("digest: oversized values are refused with their offset", "[digest][parse][negative]") {
   const std::string r32(32, 'a');
   dg::parse_limits lim;

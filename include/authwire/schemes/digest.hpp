@@ -57,6 +57,17 @@
 #include "../server.hpp"
 #include "../store.hpp"
 
+#ifndef AUTHWIRE_DIGEST_SSE2
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define AUTHWIRE_DIGEST_SSE2 1
+#else
+#define AUTHWIRE_DIGEST_SSE2 0
+#endif
+#endif
+#if AUTHWIRE_DIGEST_SSE2
+#include <emmintrin.h>
+#endif
+
 namespace authwire {
 inline namespace v1 {
 namespace digest {
@@ -494,6 +505,22 @@ inline bool all_hex(std::string_view s) noexcept {
   return ok;
 }
 
+constexpr std::array<std::uint8_t, 256> make_nibble_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const int v = hex_value(static_cast<char>(c));
+    t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(v < 0 ? 0 : v);
+  }
+  return t;
+}
+inline constexpr auto nibble_table = make_nibble_table();
+/// Decodes hex that all_hex() accepted (even length) into `out`, by table.
+inline void hex_decode_checked(std::string_view hex, unsigned char* out) noexcept {
+  for (std::size_t k = 0; k + 1 < hex.size(); k += 2)
+    out[k / 2] = static_cast<unsigned char>((nibble_table[static_cast<unsigned char>(hex[k])] << 4) |
+                                            nibble_table[static_cast<unsigned char>(hex[k + 1])]);
+}
+
 inline error map_grammar(const authwire::error& e) noexcept {
   switch (e.code) {
     case authwire::errc::duplicate_parameter: return {errc::duplicate_directive, e.offset};
@@ -509,8 +536,135 @@ inline bool too_long(const auth_param_view& p, std::size_t max) noexcept {
 }  // namespace detail
 
 namespace detail {
-/// parse() into `c` (no copy of the result); error{} (code ok) on success.
-inline error parse_into(std::string_view value, const parse_limits& lim, credentials& c) {
+/// iequals(a, lit) for a lower-case literal, unrolled (exact for any bytes of `a`).
+template <std::size_t N>
+constexpr bool iequals_lower(std::string_view a, const char (&lit)[N]) noexcept {
+  if (a.size() != N - 1) return false;
+  unsigned diff = 0;
+  for (std::size_t i = 0; i + 1 < N; ++i)
+    diff |= static_cast<unsigned char>(authwire::detail::ascii_lower(a[i]) ^ lit[i]);
+  return diff == 0;
+}
+
+/// The slot of `c` for the directive `name` (case-insensitive), or nullptr for an extension.
+inline auth_param_view* slot_for(credentials& c, std::string_view name) noexcept {
+  // By length, then one distinguishing byte: one case-insensitive comparison per parameter.
+  const auto first = static_cast<char>(name.empty() ? 0 : (name[0] | 0x20));
+  switch (name.size()) {
+    case 2: return iequals_lower(name, "nc") ? &c.nc_param : nullptr;
+    case 3:
+      return first == 'u' ? (iequals_lower(name, "uri") ? &c.uri : nullptr)
+                          : (iequals_lower(name, "qop") ? &c.qop_param : nullptr);
+    case 5:
+      return first == 'r' ? (iequals_lower(name, "realm") ? &c.realm : nullptr)
+                          : (iequals_lower(name, "nonce") ? &c.nonce : nullptr);
+    case 6:
+      return first == 'c' ? (iequals_lower(name, "cnonce") ? &c.cnonce : nullptr)
+                          : (iequals_lower(name, "opaque") ? &c.opaque : nullptr);
+    case 8:
+      if (first == 'r') return iequals_lower(name, "response") ? &c.response : nullptr;
+      if ((name[4] | 0x20) == 'n') return iequals_lower(name, "username") ? &c.username : nullptr;
+      return iequals_lower(name, "userhash") ? &c.userhash_param : nullptr;
+    case 9:
+      return first == 'u' ? (iequals_lower(name, "username*") ? &c.username_star : nullptr)
+                          : (iequals_lower(name, "algorithm") ? &c.algorithm_param : nullptr);
+    default: return nullptr;
+  }
+}
+
+/// First index at or after `i` whose byte is not qdtext (RFC 9110 section 5.6.4), or `n`.
+inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_DIGEST_SSE2
+  // 16 bytes at a time: stop at DQUOTE, "\\", DEL or any byte below 0x20 (HTAB included; the
+  // scalar loop below takes HTAB and is the authority on every byte it sees).
+  const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7F),
+                ctl = _mm_set1_epi8(0x1F);
+  while (i + 16 <= n) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs)),
+                                      _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)));
+    const int m = _mm_movemask_epi8(stop);
+    if (m != 0) {
+      i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+      break;
+    }
+    i += 16;
+  }
+#endif
+  while (i < n && authwire::detail::has_class(s[i], authwire::detail::cc_qdtext)) ++i;
+  return i;
+}
+
+/**
+ * The common shape of Digest credentials, read in one pass straight into `c`: "Digest" (any
+ * case), SPs, then `name BWS "=" BWS ( token / quoted-string without quoted-pairs )` elements
+ * separated by commas and OWS, within the grammar limits. Returns false for anything else
+ * (escapes, a grammar error, a duplicate, more than 8 extension parameters, limits reached):
+ * the generic grammar then decides, so the outcome is always the generic one. On true, `c`
+ * holds exactly the views the generic parse would have put in its slots.
+ */
+inline bool parse_fast(std::string_view value, const authwire::parse_options& g, credentials& c) noexcept {
+  using authwire::detail::cc_tchar;
+  using authwire::detail::has_class;
+  const char* s = value.data();
+  const std::size_t n = value.size();
+  if (n > g.max_header_length || g.max_challenges == 0 || n > 0xFFFFFFFFu) return false;
+  if (n < 8 || !iequals_lower(value.substr(0, 6), "digest") || s[6] != ' ') return false;
+  std::size_t i = 7;
+  while (i < n && s[i] == ' ') ++i;
+  std::array<std::string_view, 8> ext{};  // extension names, for the uniqueness check
+  std::size_t n_ext = 0, count = 0;
+  auto ows = [&] {
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+  };
+  while (true) {
+    const std::size_t name_at = i;
+    while (i < n && has_class(s[i], cc_tchar)) ++i;
+    if (i == name_at) return false;
+    const std::string_view name(s + name_at, i - name_at);
+    ows();
+    if (i >= n || s[i] != '=') return false;
+    ++i;
+    ows();
+    if (i >= n) return false;
+    auth_param_view p;
+    p.name = name;
+    p.name_offset = static_cast<std::uint32_t>(name_at);
+    p.value_offset = static_cast<std::uint32_t>(i);
+    if (s[i] == '"') {
+      const std::size_t v = ++i;
+      i = skip_qdtext(s, i, n);
+      if (i >= n || s[i] != '"' || i - v > g.max_value_length) return false;
+      p.raw_value = std::string_view(s + v, i - v);
+      p.quoted = true;
+      ++i;
+    } else {
+      const std::size_t v = i;
+      while (i < n && has_class(s[i], cc_tchar)) ++i;
+      if (i == v || i - v > g.max_value_length) return false;
+      p.raw_value = std::string_view(s + v, i - v);
+    }
+    if (count >= g.max_parameters) return false;
+    ++count;
+    if (auth_param_view* slot = slot_for(c, name)) {
+      if (credentials::has(*slot)) return false;  // duplicate
+      *slot = p;
+    } else {
+      if (n_ext == ext.size()) return false;
+      for (std::size_t k = 0; k < n_ext; ++k)
+        if (iequals(ext[k], name)) return false;  // duplicate
+      ext[n_ext++] = name;
+    }
+    ows();
+    if (i >= n) return true;
+    if (s[i] != ',') return false;
+    while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '\t')) ++i;
+    if (i >= n) return true;
+  }
+}
+
+/// The generic grammar, then the directives into their slots of `c` (reset first).
+inline error parse_generic(std::string_view value, const parse_limits& lim, credentials& c) {
   auto pc = authwire::parse_credentials(value, lim.grammar);
   if (!pc) return detail::map_grammar(pc.error());
   const credentials_view& cv = *pc;
@@ -521,21 +675,18 @@ inline error parse_into(std::string_view value, const parse_limits& lim, credent
     return error{errc::token68_not_allowed, at};
   }
   c = credentials{};
-  for (const auto& p : cv.params()) {
-    // By length first: one case-insensitive comparison per parameter.
-    auto* slot = [&]() -> auth_param_view* {
-      switch (p.name.size()) {
-        case 2: return p.is("nc") ? &c.nc_param : nullptr;
-        case 3: return p.is("uri") ? &c.uri : p.is("qop") ? &c.qop_param : nullptr;
-        case 5: return p.is("realm") ? &c.realm : p.is("nonce") ? &c.nonce : nullptr;
-        case 6: return p.is("cnonce") ? &c.cnonce : p.is("opaque") ? &c.opaque : nullptr;
-        case 8:
-          return p.is("username") ? &c.username : p.is("response") ? &c.response : p.is("userhash") ? &c.userhash_param : nullptr;
-        case 9: return p.is("username*") ? &c.username_star : p.is("algorithm") ? &c.algorithm_param : nullptr;
-        default: return nullptr;
-      }
-    }();
-    if (slot) *slot = p;
+  for (const auto& p : cv.params())
+    if (auth_param_view* slot = slot_for(c, p.name)) *slot = p;
+  return error{};
+}
+
+/// parse() into `c` (no copy of the result); error{} (code ok) on success.
+inline error parse_into(std::string_view value, const parse_limits& lim, credentials& c) {
+  c = credentials{};
+  if (!parse_fast(value, lim.grammar, c)) {
+    c = credentials{};
+    const error ge = parse_generic(value, lim, c);
+    if (ge.code != errc::ok) return ge;
   }
   using detail::too_long;
   const auto has = &credentials::has;
@@ -1206,7 +1357,7 @@ class handler final : public scheme_handler {
     const auto h2 = detail::ha2(in, req.method);
     const digest_bytes expected = detail::response_digest(h1, h2, in);
     std::array<unsigned char, 64> got{};
-    (void)hex_decode(got.data(), c.response.raw_value);  // checked by parse()
+    detail::hex_decode_checked(c.response.raw_value, got.data());  // all_hex and length checked by parse()
     const bool match = constant_time_equal(expected.view(), std::string_view(reinterpret_cast<const char*>(got.data()),
                                                                               c.response.raw_value.size() / 2));
     if (!match || !secret_ok) return fail_with(out, errc::invalid_response, c.response.value_offset);
