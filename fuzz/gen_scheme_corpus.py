@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Writes the seed corpora of the scheme fuzz targets (fuzz/corpus/<target>/) from the test
 vectors in tests/data/ plus a few hand-made messages. Run from anywhere; the output is
-committed. File names are the first 16 hex digits of the SHA-1 of the content."""
+committed. File names are the first 16 hex digits of the SHA-1 of the content. The committed
+corpora also hold inputs merged in from fuzzing runs (libFuzzer -merge=1, renamed the same way);
+this script only adds its own seeds and never removes files."""
 import base64, hashlib, json, os, re, sys
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

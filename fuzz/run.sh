@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of the `fuzz` preset for SECONDS each (default 60), two at a
 # time, starting from the committed seed corpus. AUTHWIRE_FUZZ_BUILD names the build directory
-# (absolute, or relative to the source tree; default build/fuzz). New inputs go to a scratch corpus under the
-# build directory; a crash leaves its reproducer there and fails the run. Add a reproducer to
+# (absolute, or relative to the source tree; default build/fuzz); AUTHWIRE_FUZZ_JOBS how many
+# targets run at once (default 2). New inputs go to a scratch corpus under the build directory;
+# a crash leaves its reproducer there and fails the run. Add a reproducer to
 # fuzz/corpus/<name>/ so that the replay test (an ordinary CTest test) keeps it fixed.
+# Wall time is about ceil(targets / jobs) * SECONDS.
 set -euo pipefail
 seconds=${1:-60}
+jobs=${AUTHWIRE_FUZZ_JOBS:-2}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${AUTHWIRE_FUZZ_BUILD:-build/fuzz}
 case $build in /*) ;; *) build=$top/$build ;; esac
@@ -31,7 +34,7 @@ for exe in "$bin"/fuzz_*; do
   run_one "$exe" &
   pids+=($!)
   names+=("${exe##*/}")
-  if [ ${#pids[@]} -ge 2 ]; then
+  if [ ${#pids[@]} -ge "$jobs" ]; then
     if ! wait "${pids[0]}"; then echo "FUZZ FAILURE: ${names[0]} (see $work)"; status=1; fi
     pids=("${pids[@]:1}"); names=("${names[@]:1}")
   fi
