@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -541,6 +543,48 @@ TEST_CASE("digest: the one-pass parser agrees with the generic grammar on every 
   }
 }
 
+TEST_CASE("digest: the response hex check agrees with hex_value on every byte, in every lane", "[digest][parse]") {
+  // detail::all_hex reads 16 bytes at a time where it can: each byte value at each position of
+  // a 64-digit response, and in the scalar tail.
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    const bool hex = authwire::hex_value(c) >= 0;
+    for (std::size_t len : {64u, 70u}) {
+      for (std::size_t pos = 0; pos < len; ++pos) {
+        std::string r(len, 'a');
+        r[pos] = c;
+        INFO(b << " at " << pos << " of " << len);
+        REQUIRE(dg::detail::all_hex(r) == hex);
+      }
+    }
+  }
+}
+
+TEST_CASE("digest: hex of digests and of responses, 16 bytes at a time and in the tail", "[digest]") {
+  // detail::hexbuf::set and detail::hex_decode_checked against crypto.hpp and codec.hpp, for
+  // every byte value, at sizes with and without a whole 16-byte block.
+  for (std::size_t size : {1u, 15u, 16u, 17u, 32u, 33u, 64u}) {
+    for (int start = 0; start < 256; start += 7) {
+      authwire::digest_bytes b;
+      b.size = size;
+      for (std::size_t i = 0; i < size; ++i) b.data[i] = static_cast<unsigned char>((static_cast<std::size_t>(start) + 37 * i) & 0xFF);
+      dg::detail::hexbuf h;
+      h.set(b);
+      INFO(size << " from " << start);
+      REQUIRE(std::string(h.view()) == b.hex());
+      for (int upper = 0; upper < 2; ++upper) {
+        std::string text = b.hex();
+        if (upper)
+          for (auto& ch : text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        std::array<unsigned char, 64> got{}, want{};
+        dg::detail::hex_decode_checked(text, got.data());
+        REQUIRE(authwire::hex_decode(want.data(), text));
+        REQUIRE(got == want);
+      }
+    }
+  }
+}
+
 TEST_CASE("digest: oversized values are refused with their offset", "[digest][parse][negative]") {
   const std::string r32(32, 'a');
   dg::parse_limits lim;
@@ -831,6 +875,22 @@ struct forge {
   }
 };
 }  // namespace
+
+TEST_CASE("digest: a response in upper-case hex verifies, a changed digit does not", "[digest][server]") {
+  for (auto alg : {dg::algorithm::sha256, dg::algorithm::md5, dg::algorithm::sha512_256}) {
+    round_trip_env env({alg});
+    forge f(env);
+    std::string a = f.build();
+    const auto at = a.find("response=\"") + 10;
+    const std::size_t len = dg::hex_length(alg);
+    for (std::size_t i = at; i < at + len; ++i) a[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(a[i])));
+    CHECK(env.send(a).kind == verdict_kind::allow);
+    f.r.nc = 2;
+    std::string b = f.build();
+    b[at + len - 1] = b[at + len - 1] == '0' ? '1' : '0';
+    CHECK(env.send(b).reason == "invalid_response");
+  }
+}
 
 TEST_CASE("digest: verification refusals, each with its errc", "[digest][server][negative]") {
   round_trip_env env({dg::algorithm::sha256});

@@ -358,14 +358,49 @@ inline void append_unescaped(std::string& out, const auth_param_view& p) {
   for_each_unescaped(p, [&](std::string_view piece) { out.append(piece); });
 }
 
+/// "00" to "ff": the two lower-case hex digits of each byte value.
+constexpr std::array<char, 512> make_hex_pairs() {
+  constexpr char digits[] = "0123456789abcdef";
+  std::array<char, 512> t{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    t[2 * b] = digits[b >> 4];
+    t[2 * b + 1] = digits[b & 15];
+  }
+  return t;
+}
+inline constexpr auto hex_pairs = make_hex_pairs();
+
 /// Hex text of a digest, inline.
 struct hexbuf {
   std::array<char, 128> d{};
   std::size_t n = 0;
   std::string_view view() const noexcept { return {d.data(), n}; }
+  /// Lower-case hex of `b` (as digest_bytes::hex_to).
   void set(const digest_bytes& b) noexcept {
-    b.hex_to(d.data());
-    n = 2 * b.size;
+    const std::size_t m = b.size;
+    const unsigned char* in = b.data.data();
+    char* o = d.data();
+    std::size_t i = 0;
+#if AUTHWIRE_DIGEST_SSE2
+    // 16 bytes -> 32 digits: nibbles interleaved high first, then '0' + v, or 'a' - 10 + v above 9.
+    const __m128i mask = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  gap = _mm_set1_epi8('a' - '0' - 10);
+    for (; i + 16 <= m; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+      const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), mask), lo = _mm_and_si128(x, mask);
+      const __m128i v[2] = {_mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo)};
+      for (int k = 0; k < 2; ++k) {
+        const __m128i t = _mm_add_epi8(_mm_add_epi8(v[k], zero), _mm_and_si128(_mm_cmpgt_epi8(v[k], nine), gap));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 2 * i + 16 * static_cast<std::size_t>(k)), t);
+      }
+    }
+#endif
+    for (; i < m; ++i) {
+      const char* p = hex_pairs.data() + 2 * in[i];
+      o[2 * i] = p[0];
+      o[2 * i + 1] = p[1];
+    }
+    n = 2 * m;
   }
 };
 
@@ -500,8 +535,22 @@ constexpr std::array<bool, 256> make_hex_table() {
 inline constexpr auto hex_table = make_hex_table();
 /// True when every byte of `s` is a hex digit (either case); branch-free per byte.
 inline bool all_hex(std::string_view s) noexcept {
+  std::size_t i = 0;
   bool ok = true;
-  for (char ch : s) ok &= hex_table[static_cast<unsigned char>(ch)];
+#if AUTHWIRE_DIGEST_SSE2
+  // 16 bytes at a time: (c | 0x20) in 'a'..'f', or c in '0'..'9' (signed compares: bytes of
+  // 0x80 and above are negative and fail both ranges).
+  const __m128i lo_case = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1), f1 = _mm_set1_epi8('f' + 1),
+                d1 = _mm_set1_epi8('0' - 1), d2 = _mm_set1_epi8('9' + 1);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i l = _mm_or_si128(x, lo_case);
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(l, a1), _mm_cmplt_epi8(l, f1));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, d1), _mm_cmplt_epi8(x, d2));
+    ok &= _mm_movemask_epi8(_mm_or_si128(letter, digit)) == 0xFFFF;
+  }
+#endif
+  for (; i < s.size(); ++i) ok &= hex_table[static_cast<unsigned char>(s[i])];
   return ok;
 }
 
@@ -514,9 +563,26 @@ constexpr std::array<std::uint8_t, 256> make_nibble_table() {
   return t;
 }
 inline constexpr auto nibble_table = make_nibble_table();
-/// Decodes hex that all_hex() accepted (even length) into `out`, by table.
+/// Decodes hex that all_hex() accepted (even length) into `out`.
 inline void hex_decode_checked(std::string_view hex, unsigned char* out) noexcept {
-  for (std::size_t k = 0; k + 1 < hex.size(); k += 2)
+  std::size_t k = 0;
+#if AUTHWIRE_DIGEST_SSE2
+  // 32 digits -> 16 bytes. A hex digit's value is its low nibble, plus 9 for a letter (bit 0x40).
+  const __m128i mask = _mm_set1_epi8(0x0F), letter = _mm_set1_epi8(0x40), nine = _mm_set1_epi8(9),
+                low = _mm_set1_epi16(0x00FF);
+  for (; k + 32 <= hex.size(); k += 32) {
+    __m128i w[2];
+    for (int h = 0; h < 2; ++h) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hex.data() + k + 16 * static_cast<std::size_t>(h)));
+      const __m128i v = _mm_add_epi8(_mm_and_si128(x, mask),
+                                     _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(x, letter), letter), nine));
+      // Per 16-bit lane: the first digit (low byte) is the high nibble.
+      w[h] = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, low), 4), _mm_srli_epi16(v, 8));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k / 2), _mm_packus_epi16(w[0], w[1]));
+  }
+#endif
+  for (; k + 1 < hex.size(); k += 2)
     out[k / 2] = static_cast<unsigned char>((nibble_table[static_cast<unsigned char>(hex[k])] << 4) |
                                             nibble_table[static_cast<unsigned char>(hex[k + 1])]);
 }
@@ -1228,11 +1294,17 @@ class handler final : public scheme_handler {
    */
   check_result check(const request_view& req, std::string_view authorization) {
     check_result out;
+    check_into(req, authorization, out);
+    return out;  // one named result: returned in place, never copied
+  }
+
+  /// check() into `out` (a fresh check_result).
+  void check_into(const request_view& req, std::string_view authorization, check_result& out) {
     const error pe = detail::parse_into(authorization, o_.limits, out.cred);
     if (pe.code != errc::ok) {
       out.code = pe.code;
       out.offset = pe.offset;
-      return out;
+      return;
     }
     const credentials& c = out.cred;
     const std::int64_t now = o_.clock();
@@ -1364,7 +1436,6 @@ class handler final : public scheme_handler {
     out.session_ha1 = h1;
     out.user = s.user;
     if (now > out.issued_at + o_.nonce_lifetime) return fail_with(out, errc::stale_nonce, c.nonce.value_offset);
-    return out;
   }
 
   /// Verifies Digest credentials: check(), then the nonce count, then the verdict.
@@ -1482,10 +1553,9 @@ class handler final : public scheme_handler {
 #endif
   }
 
-  static check_result& fail_with(check_result& out, errc e, std::size_t off) {
+  static void fail_with(check_result& out, errc e, std::size_t off) noexcept {
     out.code = e;
     out.offset = off;
-    return out;
   }
 
   struct record {
