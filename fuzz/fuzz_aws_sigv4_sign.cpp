@@ -6,7 +6,8 @@
 //  - canonical URI in every path mode: never crashes; path normalization is idempotent and
 //    normalized / unnormalized URIs hold only unreserved bytes, '/' and %XX;
 //  - sign_request and presign_request with a fixed key and clock, then the verifier with the
-//    same key and clock: every request the signer signs must verify.
+//    same key and clock: every request the signer signs must verify, and must not once one
+//    digit of its signature is changed.
 #include <authwire/schemes/aws_sigv4.hpp>
 
 #include <string>
@@ -136,13 +137,46 @@ void sign_and_verify(std::string_view method, std::string_view target, const std
         return r;
       },
       authwire::fixed_clock(now));
+  // The allocation-free lookup and the out-parameter form must agree with it.
+  sigv4::verifier fill_ver(
+      o,
+      [with_token](std::string_view akid, sigv4::secret_record& rec) {
+        if (akid != access_key) return false;
+        rec.secret.assign(secret);
+        if (with_token) rec.session_token = std::string(token);
+        return true;
+      },
+      authwire::fixed_clock(now));
+  sigv4::verified_request fv;
+  auto fr = fill_ver.verify(v, fv);
   auto r = ver.verify(v);
+  check(static_cast<bool>(fr) == static_cast<bool>(r), "secret_fill and secret_lookup verifiers disagree");
   if (!r) {
     std::fprintf(stderr, "verify: %s at %zu\n", std::string(sigv4::to_string(r.code())).c_str(), r.offset());
     authwire_fuzz::fail(presign ? "a presigned request did not verify" : "a signed request did not verify");
   }
   check(r->access_key == access_key, "verified access key");
   check(r->presigned == presign, "verified form");
+  check(fv.access_key == r->access_key && fv.scope == r->scope && fv.seed_signature == r->seed_signature &&
+            fv.presigned == r->presigned && fv.mode == r->mode,
+        "secret_fill verifier result differs");
+
+  // The same request with one signature digit changed must not verify.
+  std::string tampered = presign ? vt : std::string(s->authorization);
+  char& last = tampered.back();
+  last = last == '0' ? '1' : '0';
+  std::vector<authwire::header_view> th = vh;
+  if (presign) {
+    v.target = tampered;
+  } else {
+    for (auto& h : th)
+      if (h.name == "Authorization") h.value = tampered;
+    v.headers = th.data();
+  }
+  auto t = ver.verify(v);
+  check(!t && t.code() == sigv4::errc::signature_mismatch, "a tampered signature verified");
+  auto ft = fill_ver.verify(v, fv);
+  check(!ft && ft.code() == sigv4::errc::signature_mismatch, "a tampered signature verified (secret_fill)");
 }
 }  // namespace
 

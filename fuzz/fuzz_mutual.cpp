@@ -29,11 +29,10 @@ void same(const mutual::message& a, const mutual::message& b) {
   check(a.path == b.path, "path");
 }
 
-// Text fields the builders refuse by policy (HTAB) cannot round-trip.
-bool buildable(const mutual::message& m) {
-  return authwire_fuzz::buildable(m.realm) && authwire_fuzz::buildable(m.user) &&
-         (!m.auth_scope || authwire_fuzz::buildable(*m.auth_scope)) && (!m.path || authwire_fuzz::buildable(*m.path));
-}
+// The realm is always a quoted-string, which the builders refuse with HTAB by policy; user,
+// auth-scope and path take the `name*` form for anything but printable ASCII, so they always
+// round-trip.
+bool buildable(const mutual::message& m) { return authwire_fuzz::buildable(m.realm); }
 
 void report(const char* what, mutual::errc e, std::size_t off) {
   std::fprintf(stderr, "%s: %s at %zu\n", what, std::string(mutual::to_string(e)).c_str(), off);

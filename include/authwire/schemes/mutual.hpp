@@ -464,10 +464,15 @@ inline result<bool, errc> string_param(const param_range& ps, std::string_view n
   return true;
 }
 
-/// Adds a string parameter: quoted when ASCII, as `name*=UTF-8''...` otherwise (RFC 8120 3.1).
+/// Adds a string parameter: quoted when printable ASCII, as `name*=UTF-8''...` otherwise
+/// (RFC 8120 3.1), so that a value parse_ext_value decoded to a control character (`%0A`) is
+/// sent pct-encoded again, never raw (as digest's username*).
 inline void add_string(challenge_builder& b, std::string_view name, std::string_view v) {
   bool ascii = true;
-  for (char c : v) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    ascii = ascii && u >= 0x20 && u < 0x7F;
+  }
   if (ascii) {
     b.param(name, v, quoting::always);
     return;
