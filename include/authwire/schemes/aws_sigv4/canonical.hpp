@@ -205,15 +205,15 @@ template <class Out>
 inline result<void, errc> append_canonical_headers(Out& out, const header_view* headers, std::size_t count,
                                                    std::string_view signed_headers) {
   std::size_t b = 0;
-  for (std::size_t i = 0; i <= signed_headers.size(); ++i) {
-    if (i < signed_headers.size() && signed_headers[i] != ';') continue;
+  while (b <= signed_headers.size()) {
+    std::size_t i = signed_headers.find(';', b);
+    if (i == std::string_view::npos) i = signed_headers.size();
     const std::string_view name = signed_headers.substr(b, i - b);
     out.append(name);
     out += ':';
     bool found = false;
     for (std::size_t h = 0; h < count; ++h) {
-      const std::string_view hn = headers[h].name;
-      if (hn.size() != name.size() || authwire::detail::ascii_lower(hn[0]) != name[0] || !iequals(hn, name)) continue;
+      if (!detail::equals_lower(headers[h].name, name)) continue;
       if (found) out += ',';
       found = true;
       detail::append_trimmed(out, headers[h].value);
@@ -278,16 +278,15 @@ inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& 
 /// Builds the string to sign from the canonical request's SHA-256 (see below).
 inline void build_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
                                  const digest_bytes& canonical_request_sha256) {
-  out.clear();
-  out.append(algorithm);
-  out += '\n';
-  out.append(amz_date);
-  out += '\n';
-  out.append(scope);
-  out += '\n';
-  const std::size_t at = out.size();
-  out.resize(at + 2 * canonical_request_sha256.size);
-  canonical_request_sha256.hex_to(&out[at]);
+  // One resize, then the parts copied in place.
+  out.resize(algorithm.size() + 1 + amz_date.size() + 1 + scope.size() + 1 + 2 * canonical_request_sha256.size);
+  char* p = out.data();
+  for (const std::string_view part : {algorithm, amz_date, scope}) {
+    std::memcpy(p, part.data(), part.size());
+    p += part.size();
+    *p++ = '\n';
+  }
+  canonical_request_sha256.hex_to(p);
 }
 
 /// Builds the string to sign: `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex sha256(canonical)>`.

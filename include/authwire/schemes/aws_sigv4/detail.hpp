@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,21 @@ constexpr int hex_digit(char c) noexcept {
 }
 
 inline constexpr char upper_hex[] = "0123456789ABCDEF";
+
+/// ASCII lower-case of every byte, as a table (one load per byte).
+inline constexpr auto lower_byte = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}();
+
+/// True when `any` equals `lower` (already lower-case) ignoring ASCII case.
+inline bool equals_lower(std::string_view any, std::string_view lower) noexcept {
+  if (any.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < any.size(); ++i)
+    if (lower_byte[static_cast<unsigned char>(any[i])] != lower[i]) return false;
+  return true;
+}
 
 /// AWS UriEncode: unreserved bytes kept, '/' kept when `keep_slash`, every other byte %XX.
 /// `Out`: std::string or any sink with append(string_view), append(const char*, n) and += char.
@@ -110,13 +126,27 @@ inline void requery(Out& out, std::string_view s) {
   }
 }
 
+/// True when a byte of `v` is at or below SP (0x20). Eight bytes at a time: for a word x,
+/// (x - 0x21 in every byte) & ~x & 0x80 in every byte is non-zero exactly when some byte is
+/// below 0x21 ("hasless", Bit Twiddling Hacks).
+inline bool has_byte_at_or_below_sp(std::string_view v) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, v.data() + i, 8);
+    if ((x - ones * 0x21u) & ~x & highs) return true;
+  }
+  for (; i < v.size(); ++i)
+    if (static_cast<unsigned char>(v[i]) <= 0x20) return true;
+  return false;
+}
+
 /// Appends `v` with leading and trailing whitespace removed and inner runs folded to one SP.
 template <class Out>
 inline void append_trimmed(Out& out, std::string_view v) {
   // Fast path: no byte at or below SP (no whitespace at all), nothing to trim or fold.
-  bool low = false;
-  for (char c : v) low |= static_cast<unsigned char>(c) <= 0x20;
-  if (!low) {
+  if (!has_byte_at_or_below_sp(v)) {
     out.append(v.data(), v.size());
     return;
   }

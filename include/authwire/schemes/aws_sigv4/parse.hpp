@@ -49,6 +49,17 @@ constexpr bool is_key_char(char c) noexcept {
 constexpr bool is_scope_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' || c == '.';
 }
+// The two classes as tables (one load per byte).
+inline constexpr auto key_char = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_key_char(static_cast<char>(c));
+  return t;
+}();
+inline constexpr auto scope_char = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_scope_char(static_cast<char>(c));
+  return t;
+}();
 }  // namespace detail
 
 /**
@@ -78,12 +89,12 @@ constexpr bool is_scope_char(char c) noexcept {
   if (n < 5) return {errc::bad_credential, base + v.size()};
   if (part[0].empty()) return {errc::bad_credential, base};
   for (std::size_t i = 0; i < part[0].size(); ++i)
-    if (!detail::is_key_char(part[0][i])) return {errc::bad_credential, base + i};
+    if (!detail::key_char[static_cast<unsigned char>(part[0][i])]) return {errc::bad_credential, base + i};
   if (!detail::valid_yyyymmdd(part[1])) return {errc::bad_scope_date, base + start[1]};
   for (int k = 2; k <= 3; ++k) {
     if (part[k].empty()) return {errc::bad_credential, base + start[k]};
     for (std::size_t i = 0; i < part[k].size(); ++i)
-      if (!detail::is_scope_char(part[k][i])) return {errc::bad_credential, base + start[k] + i};
+      if (!detail::scope_char[static_cast<unsigned char>(part[k][i])]) return {errc::bad_credential, base + start[k] + i};
   }
   if (part[4] != scope_terminator) return {errc::bad_scope_terminator, base + start[4]};
   credential_scope s;
@@ -116,18 +127,26 @@ struct parse_limits {
                                                                      const parse_limits& lim = {}) {
   std::size_t count = 0, b = 0;
   bool host = false;
-  std::string_view prev;
+  std::size_t prev_at = 0, prev_n = 0;
+  const char* const d = v.data();
   for (std::size_t i = 0; i <= v.size(); ++i) {
-    if (i < v.size() && v[i] != ';') {
-      if (!detail::lower_tchar[static_cast<unsigned char>(v[i])]) return {errc::bad_signed_headers, base + i};
-      continue;
+    while (i < v.size() && detail::lower_tchar[static_cast<unsigned char>(d[i])]) ++i;
+    if (i < v.size() && d[i] != ';') return {errc::bad_signed_headers, base + i};
+    const std::size_t n = i - b;
+    if (n == 0) return {errc::bad_signed_headers, base + b};
+    if (count > 0) {
+      // prev < name, byte-wise (what std::string_view's operator< does), inline.
+      std::size_t k = 0;
+      const std::size_t m = prev_n < n ? prev_n : n;
+      while (k < m && d[prev_at + k] == d[b + k]) ++k;
+      const bool less = k < m ? static_cast<unsigned char>(d[prev_at + k]) < static_cast<unsigned char>(d[b + k])
+                              : prev_n < n;
+      if (!less) return {errc::signed_headers_not_sorted, base + b};
     }
-    const std::string_view name = v.substr(b, i - b);
-    if (name.empty()) return {errc::bad_signed_headers, base + b};
-    if (count > 0 && !(prev < name)) return {errc::signed_headers_not_sorted, base + b};
     if (++count > lim.max_signed_headers) return {errc::too_many_items, base + b};
-    host = host || name == "host";
-    prev = name;
+    host = host || (n == 4 && d[b] == 'h' && d[b + 1] == 'o' && d[b + 2] == 's' && d[b + 3] == 't');
+    prev_at = b;
+    prev_n = n;
     b = i + 1;
   }
   if (!host) return {errc::signed_headers_missing_host, base};
@@ -143,17 +162,27 @@ inline constexpr auto lower_hex_table = [] {
 }();
 inline result<void, errc> check_signature_hex(std::string_view s, std::size_t base) {
   if (s.size() != 64) return {errc::bad_signature_format, base};
-  bool ok = true;
-  for (char c : s) ok &= lower_hex_table[static_cast<unsigned char>(c)];
-  if (ok) return {};
+  std::size_t good = 0;  // a counting loop the compiler vectorises
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    good += ((static_cast<unsigned char>(u - '0') < 10u) | (static_cast<unsigned char>(u - 'a') < 6u)) ? 1u : 0u;
+  }
+  if (good == s.size()) return {};
   for (std::size_t i = 0; i < s.size(); ++i)
     if (!is_lower_hex(s[i])) return {errc::bad_signature_format, base + i};
   return {};
 }
+inline constexpr auto lower_hex_value = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c - 'a' + 10);
+  return t;
+}();
 /// Decodes hex already checked by check_signature_hex (64 lower-case digits) into 32 bytes.
 inline void decode_lower_hex(unsigned char* out, std::string_view hex) noexcept {
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out[i / 2] = static_cast<unsigned char>((hex_digit(hex[i]) << 4) | hex_digit(hex[i + 1]));
+    out[i / 2] = static_cast<unsigned char>((lower_hex_value[static_cast<unsigned char>(hex[i])] << 4) |
+                                            lower_hex_value[static_cast<unsigned char>(hex[i + 1])]);
 }
 }  // namespace detail
 
@@ -201,18 +230,41 @@ struct authorization_view {
   if (i == n) return {errc::missing_credential, n};
   for (;;) {
     const std::size_t name_at = i;
-    while (i < n && ((value[i] >= 'A' && value[i] <= 'Z') || (value[i] >= 'a' && value[i] <= 'z'))) ++i;
-    const std::string_view name = value.substr(name_at, i - name_at);
-    if (name.empty()) return {errc::expected_component, name_at};
-    int which = name == "Credential" ? 0 : name == "SignedHeaders" ? 1 : name == "Signature" ? 2 : -1;
+    // The three names, each followed by '=' (a fast path), or else a scan of the letters.
+    int which = -1;
+    const std::string_view rest = value.substr(i);
+    if (rest.size() > 10 && rest[10] == '=' && rest.substr(0, 10) == "Credential") {
+      which = 0;
+      i += 10;
+    } else if (rest.size() > 13 && rest[13] == '=' && rest.substr(0, 13) == "SignedHeaders") {
+      which = 1;
+      i += 13;
+    } else if (rest.size() > 9 && rest[9] == '=' && rest.substr(0, 9) == "Signature") {
+      which = 2;
+      i += 9;
+    } else {
+      while (i < n && ((value[i] >= 'A' && value[i] <= 'Z') || (value[i] >= 'a' && value[i] <= 'z'))) ++i;
+      const std::string_view name = value.substr(name_at, i - name_at);
+      if (name.empty()) return {errc::expected_component, name_at};
+      which = name == "Credential" ? 0 : name == "SignedHeaders" ? 1 : name == "Signature" ? 2 : -1;
+    }
     if (which < 0) return {errc::unknown_component, name_at};
     if (seen[which]) return {errc::duplicate_component, name_at};
     seen[which] = true;
     if (i == n || value[i] != '=') return {errc::expected_equals, i};
     ++i;
     const std::size_t v_at = i;
-    // The value ends at ',' SP or HTAB (memchr-based scans; values are short).
-    i = std::min({value.find(',', v_at), value.find(' ', v_at), value.find('\t', v_at), n});
+    // The value ends at ',' SP or HTAB. Fast path for the signature: 64 lower-case hex digits
+    // (none of them an end) followed by an end.
+    auto is_end = [](char c) { return c == ',' || c == ' ' || c == '\t'; };
+    bool signature_checked = false;
+    if (which == 2 && n - v_at >= 64 && (n - v_at == 64 || is_end(value[v_at + 64])) &&
+        detail::check_signature_hex(value.substr(v_at, 64), v_at)) {
+      i = v_at + 64;
+      signature_checked = true;
+    } else {  // memchr-based scans (values are short)
+      i = std::min({value.find(',', v_at), value.find(' ', v_at), value.find('\t', v_at), n});
+    }
     const std::string_view v = value.substr(v_at, i - v_at);
     if (which == 0) {
       auto c = parse_credential(v, v_at);
@@ -226,7 +278,7 @@ struct authorization_view {
       a.signed_headers = v;
       a.signed_headers_offset = v_at;
     } else {
-      auto c = detail::check_signature_hex(v, v_at);
+      auto c = signature_checked ? result<void, errc>{} : detail::check_signature_hex(v, v_at);
       if (!c) return c.error();
       a.signature = v;
       a.signature_offset = v_at;

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -108,7 +109,7 @@ class verifier {
     std::string_view a;
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
-      if (name.size() != 13 || !iequals(name, "authorization")) continue;
+      if (!detail::equals_lower(name, "authorization")) continue;
       if (n++ == 0) a = req.headers[i].value;
     }
     if (n > 1) return {errc::duplicate_header, 0};
@@ -141,20 +142,30 @@ class verifier {
       std::string_view value;
       std::size_t count = 0;
     } h_date, h_token, h_sha, h_decoded, h_trailer;
-    bool any_amz = false, any_digest = false;
+    bool any_digest = false;
+    // The x-amz-* header lines (their indices), for the all-signed check below.
+    std::uint16_t amz_at[16];
+    std::size_t amz_count = 0;
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
-      if (name.size() == 11 && iequals(name, "content-md5")) any_digest = true;
-      if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
-      any_amz = true;
-      if (name.size() > 15 && iequals(name.substr(6, 9), "checksum-")) any_digest = true;
+      if (detail::equals_lower(name, "content-md5")) any_digest = true;
+      if (!has_amz_prefix(name)) continue;
+      if (amz_count < 16 && i <= 0xFFFF) amz_at[amz_count] = static_cast<std::uint16_t>(i);
+      ++amz_count;
       const std::string_view rest = name.substr(6);
-      amz_header* slot = iequals(rest, "date")                     ? &h_date
-                         : iequals(rest, "content-sha256")         ? &h_sha
-                         : iequals(rest, "security-token")         ? &h_token
-                         : iequals(rest, "decoded-content-length") ? &h_decoded
-                         : iequals(rest, "trailer")                ? &h_trailer
-                                                                   : nullptr;
+      amz_header* slot = nullptr;
+      switch (rest.size()) {
+        case 4: slot = detail::equals_lower(rest, "date") ? &h_date : nullptr; break;
+        case 7: slot = detail::equals_lower(rest, "trailer") ? &h_trailer : nullptr; break;
+        case 14:
+          slot = detail::equals_lower(rest, "content-sha256")   ? &h_sha
+                 : detail::equals_lower(rest, "security-token") ? &h_token
+                                                                : nullptr;
+          break;
+        case 22: slot = detail::equals_lower(rest, "decoded-content-length") ? &h_decoded : nullptr; break;
+        default: break;
+      }
+      if (!slot && rest.size() > 9 && iequals(rest.substr(0, 9), "checksum-")) any_digest = true;
       if (slot && slot->count++ == 0) slot->value = detail::trim_ows(req.headers[i].value);
     }
 
@@ -202,9 +213,9 @@ class verifier {
     const std::size_t scope_at = presigned ? pq.credential_offset : 0;
     // Scope checks.
     if (scope.date != amz_date.substr(0, 8)) return {errc::scope_date_mismatch, scope_at};
-    if (std::find(opts_.regions.begin(), opts_.regions.end(), scope.region) == opts_.regions.end())
+    if (!contains(opts_.regions, scope.region))
       return {errc::region_not_accepted, scope_at};
-    if (std::find(opts_.services.begin(), opts_.services.end(), scope.service) == opts_.services.end())
+    if (!contains(opts_.services, scope.service))
       return {errc::service_not_accepted, scope_at};
     // Time.
     const std::int64_t now = clock_ ? clock_() : 0;
@@ -239,11 +250,12 @@ class verifier {
       return {errc::bad_security_token, 0};
     }
     // Headers: x-amz-* present must be signed.
-    if (opts_.require_signed_amz_headers && any_amz) {
-      for (std::size_t i = 0; i < req.header_count; ++i) {
-        const std::string_view name = req.headers[i].name;
-        if (name.size() < 6 || !iequals(name.substr(0, 6), "x-amz-")) continue;
-        if (opts_.allow_unsigned_security_token && iequals(name, "x-amz-security-token")) continue;
+    if (opts_.require_signed_amz_headers && amz_count) {
+      const bool indexed = amz_count <= 16;
+      for (std::size_t k = 0, n = indexed ? amz_count : req.header_count; k < n; ++k) {
+        const std::string_view name = req.headers[indexed ? amz_at[k] : k].name;
+        if (!has_amz_prefix(name)) continue;
+        if (opts_.allow_unsigned_security_token && detail::equals_lower(name, "x-amz-security-token")) continue;
         if (!list_contains(signed_headers, name)) return {errc::unsigned_amz_header, 0};
       }
     }
@@ -356,11 +368,24 @@ class verifier {
   }
 
  private:
+  // True when `list` holds `s` (sizes first, then the bytes).
+  static bool contains(const std::vector<std::string>& list, std::string_view s) noexcept {
+    for (const std::string& e : list)
+      if (e.size() == s.size() && (s.empty() || std::memcmp(e.data(), s.data(), s.size()) == 0)) return true;
+    return false;
+  }
+
+  // True when `name` starts with "x-amz-" in any case ((c | 0x20) == 'x' holds for 'x' and 'X' only).
+  static bool has_amz_prefix(std::string_view n) noexcept {
+    return n.size() >= 6 && (n[0] | 0x20) == 'x' && n[1] == '-' && (n[2] | 0x20) == 'a' && (n[3] | 0x20) == 'm' &&
+           (n[4] | 0x20) == 'z' && n[5] == '-';
+  }
+
   // True when `name` (any case) is an element of the lower-case ';' list.
   static bool list_contains(std::string_view list, std::string_view name) {
     char buf[128];
     if (name.empty() || name.size() > sizeof buf) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) buf[i] = authwire::detail::ascii_lower(name[i]);
+    for (std::size_t i = 0; i < name.size(); ++i) buf[i] = detail::lower_byte[static_cast<unsigned char>(name[i])];
     const std::string_view n(buf, name.size());
     for (std::size_t at = list.find(n); at != std::string_view::npos; at = list.find(n, at + 1)) {
       const bool starts = at == 0 || list[at - 1] == ';';
@@ -435,8 +460,15 @@ class handler : public scheme_handler {
   }
 
   verdict verify(const request_view& req, std::string_view authorization) override {
-    auto r = v_.verify(req, authorization);
-    if (!r) return refuse(r.code(), has_presigned_parameters(req.query()));
+    // One verified_request per thread, reused (its strings keep their storage); the signing
+    // key it holds is wiped on the way out.
+    thread_local verified_request tv;
+    struct wipe {
+      verified_request& v;
+      ~wipe() { OPENSSL_cleanse(v.signing_key.data.data(), v.signing_key.data.size()); }
+    } const wipe_key{tv};
+    verified_request* const r = &tv;
+    if (auto e = v_.verify(req, authorization, tv); !e) return refuse(e.code(), has_presigned_parameters(req.query()));
     if (is_streaming(r->mode)) {
       if (req.has_body) {
         chunked_body_verifier cv(*r, streaming);
@@ -455,7 +487,7 @@ class handler : public scheme_handler {
                               (!cl || detail::trim_ows(*cl) == "0");
       if (!empty_body) return refuse(errc::unsupported_payload_mode, false);
     }
-    return verdict::allow(std::move(r->identity));
+    return verdict::allow(r->identity);
   }
 
   /// The verdict for `e`.
