@@ -585,6 +585,33 @@ TEST_CASE("digest: hex of digests and of responses, 16 bytes at a time and in th
   }
 }
 
+TEST_CASE("digest: the parser's name comparisons agree with iequals on every byte", "[digest][parse]") {
+  // detail::iequals_lower folds letters with | 0x20; every other byte must match exactly.
+  const std::vector<std::string> names = {"nc", "uri", "qop", "realm", "nonce", "cnonce", "opaque", "username",
+                                          "response", "userhash", "username*", "algorithm", "MD5", "SHA-256",
+                                          "MD5-sess", "SHA-512-256", "SHA-256-sess", "SHA-512-256-sess", "auth",
+                                          "auth-int", "true", "false"};
+  for (const auto& name : names) {
+    for (std::size_t pos = 0; pos < name.size(); ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string m = name;
+        m[pos] = static_cast<char>(b);
+        INFO(name << " byte " << b << " at " << pos);
+        dg::credentials c;
+        const auto* slot = dg::detail::slot_for(c, m);
+        const bool is_directive = authwire::iequals(m, "nc") || authwire::iequals(m, "uri") || authwire::iequals(m, "qop") ||
+                                  authwire::iequals(m, "realm") || authwire::iequals(m, "nonce") ||
+                                  authwire::iequals(m, "cnonce") || authwire::iequals(m, "opaque") ||
+                                  authwire::iequals(m, "username") || authwire::iequals(m, "response") ||
+                                  authwire::iequals(m, "userhash") || authwire::iequals(m, "username*") ||
+                                  authwire::iequals(m, "algorithm");
+        REQUIRE((slot != nullptr) == is_directive);
+        REQUIRE(dg::detail::algorithm_of(m) == dg::parse_algorithm(m));
+      }
+    }
+  }
+}
+
 TEST_CASE("digest: oversized values are refused with their offset", "[digest][parse][negative]") {
   const std::string r32(32, 'a');
   dg::parse_limits lim;

@@ -607,9 +607,28 @@ template <std::size_t N>
 constexpr bool iequals_lower(std::string_view a, const char (&lit)[N]) noexcept {
   if (a.size() != N - 1) return false;
   unsigned diff = 0;
-  for (std::size_t i = 0; i + 1 < N; ++i)
-    diff |= static_cast<unsigned char>(authwire::detail::ascii_lower(a[i]) ^ lit[i]);
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    // Against a letter, x | 0x20 equals it only for that letter in either case; any other
+    // literal byte (digit, '-', '*') must match exactly, as iequals would require.
+    const auto l = static_cast<unsigned char>(lit[i]);
+    const unsigned fold = (l >= 'a' && l <= 'z') ? 0x20u : 0u;
+    diff |= (static_cast<unsigned char>(a[i]) | fold) ^ l;
+  }
   return diff == 0;
+}
+
+/// parse_algorithm() by length, for the parser.
+inline std::optional<algorithm> algorithm_of(std::string_view s) noexcept {
+  switch (s.size()) {
+    case 3: return iequals_lower(s, "md5") ? std::optional<algorithm>(algorithm::md5) : std::nullopt;
+    case 7: return iequals_lower(s, "sha-256") ? std::optional<algorithm>(algorithm::sha256) : std::nullopt;
+    case 8: return iequals_lower(s, "md5-sess") ? std::optional<algorithm>(algorithm::md5_sess) : std::nullopt;
+    case 11: return iequals_lower(s, "sha-512-256") ? std::optional<algorithm>(algorithm::sha512_256) : std::nullopt;
+    case 12: return iequals_lower(s, "sha-256-sess") ? std::optional<algorithm>(algorithm::sha256_sess) : std::nullopt;
+    case 16:
+      return iequals_lower(s, "sha-512-256-sess") ? std::optional<algorithm>(algorithm::sha512_256_sess) : std::nullopt;
+    default: return std::nullopt;
+  }
 }
 
 /// The slot of `c` for the directive `name` (case-insensitive), or nullptr for an extension.
@@ -688,42 +707,47 @@ inline bool parse_fast(std::string_view value, const authwire::parse_options& g,
     while (i < n && has_class(s[i], cc_tchar)) ++i;
     if (i == name_at) return false;
     const std::string_view name(s + name_at, i - name_at);
-    ows();
+    if (i < n && s[i] != '=') ows();
     if (i >= n || s[i] != '=') return false;
     ++i;
-    ows();
+    if (i < n && (s[i] == ' ' || s[i] == '\t')) ows();
     if (i >= n) return false;
-    auth_param_view p;
-    p.name = name;
-    p.name_offset = static_cast<std::uint32_t>(name_at);
-    p.value_offset = static_cast<std::uint32_t>(i);
-    if (s[i] == '"') {
-      const std::size_t v = ++i;
-      i = skip_qdtext(s, i, n);
-      if (i >= n || s[i] != '"' || i - v > g.max_value_length) return false;
-      p.raw_value = std::string_view(s + v, i - v);
-      p.quoted = true;
-      ++i;
-    } else {
-      const std::size_t v = i;
-      while (i < n && has_class(s[i], cc_tchar)) ++i;
-      if (i == v || i - v > g.max_value_length) return false;
-      p.raw_value = std::string_view(s + v, i - v);
-    }
     if (count >= g.max_parameters) return false;
     ++count;
-    if (auth_param_view* slot = slot_for(c, name)) {
-      if (credentials::has(*slot)) return false;  // duplicate
-      *slot = p;
+    // The directive's slot, written in place; an extension goes to a scratch view.
+    auth_param_view scratch;
+    auth_param_view* p = slot_for(c, name);
+    if (p) {
+      if (credentials::has(*p)) return false;  // duplicate
     } else {
       if (n_ext == ext.size()) return false;
       for (std::size_t k = 0; k < n_ext; ++k)
         if (iequals(ext[k], name)) return false;  // duplicate
       ext[n_ext++] = name;
+      p = &scratch;
     }
-    ows();
+    p->name = name;
+    p->name_offset = static_cast<std::uint32_t>(name_at);
+    p->value_offset = static_cast<std::uint32_t>(i);
+    if (s[i] == '"') {
+      const std::size_t v = ++i;
+      i = skip_qdtext(s, i, n);
+      if (i >= n || s[i] != '"' || i - v > g.max_value_length) return false;
+      p->raw_value = std::string_view(s + v, i - v);
+      p->quoted = true;
+      ++i;
+    } else {
+      const std::size_t v = i;
+      while (i < n && has_class(s[i], cc_tchar)) ++i;
+      if (i == v || i - v > g.max_value_length) return false;
+      p->raw_value = std::string_view(s + v, i - v);
+    }
     if (i >= n) return true;
-    if (s[i] != ',') return false;
+    if (s[i] != ',') {
+      ows();
+      if (i >= n) return true;
+      if (s[i] != ',') return false;
+    }
     while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '\t')) ++i;
     if (i >= n) return true;
   }
@@ -773,20 +797,20 @@ inline error parse_into(std::string_view value, const parse_limits& lim, credent
   if (too_long(c.cnonce, lim.max_cnonce)) return error{errc::value_too_long, c.cnonce.value_offset};
 
   if (has(c.algorithm_param)) {
-    const auto a = c.algorithm_param.has_escapes ? std::nullopt : parse_algorithm(c.algorithm_param.raw_value);
+    const auto a = c.algorithm_param.has_escapes ? std::nullopt : algorithm_of(c.algorithm_param.raw_value);
     if (!a) return error{errc::unsupported_algorithm, c.algorithm_param.value_offset};
     c.algorithm = *a;
   }
   if (has(c.qop_param)) {
     const std::string_view q = c.qop_param.raw_value;
-    if (iequals(q, "auth")) c.qop = qop::auth;
-    else if (iequals(q, "auth-int")) c.qop = qop::auth_int;
+    if (iequals_lower(q, "auth")) c.qop = qop::auth;
+    else if (iequals_lower(q, "auth-int")) c.qop = qop::auth_int;
     else return error{errc::unsupported_qop, c.qop_param.value_offset};
   }
   if (has(c.userhash_param)) {
     const std::string_view u = c.userhash_param.raw_value;
-    if (iequals(u, "true")) c.userhash = true;
-    else if (!iequals(u, "false")) return error{errc::bad_userhash, c.userhash_param.value_offset};
+    if (iequals_lower(u, "true")) c.userhash = true;
+    else if (!iequals_lower(u, "false")) return error{errc::bad_userhash, c.userhash_param.value_offset};
   }
   if (has(c.username_star)) {
     if (c.username_star.quoted) return error{errc::bad_username_star, c.username_star.value_offset};
