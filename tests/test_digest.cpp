@@ -919,6 +919,19 @@ TEST_CASE("digest: a response in upper-case hex verifies, a changed digit does n
   }
 }
 
+TEST_CASE("digest: a nonce of the right length with a byte outside base64url is refused", "[digest][nonce][negative]") {
+  for (char bad : {'.', '=', '+', '/', '*', ' ', '\x80'}) {
+    for (std::size_t pos : {0u, 10u, 47u}) {
+      round_trip_env env({dg::algorithm::sha256});
+      forge f(env);
+      REQUIRE(f.ci.nonce.size() == 48);
+      f.ci.nonce[pos] = bad;
+      INFO(static_cast<int>(bad) << " at " << pos);
+      CHECK(env.send(f.build()).reason == "bad_nonce");
+    }
+  }
+}
+
 TEST_CASE("digest: verification refusals, each with its errc", "[digest][server][negative]") {
   round_trip_env env({dg::algorithm::sha256});
   forge f(env);

@@ -664,16 +664,26 @@ inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noex
   // scalar loop below takes HTAB and is the authority on every byte it sees).
   const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7F),
                 ctl = _mm_set1_epi8(0x1F);
-  while (i + 16 <= n) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+  auto stops = [&](std::size_t at) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at));
     const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs)),
                                       _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)));
-    const int m = _mm_movemask_epi8(stop);
-    if (m != 0) {
-      i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-      break;
+    return static_cast<unsigned>(_mm_movemask_epi8(stop));
+  };
+  while (true) {
+    if (i + 16 <= n) {
+      const unsigned m = stops(i);
+      if (m == 0) {
+        i += 16;
+        continue;
+      }
+      i += static_cast<std::size_t>(__builtin_ctz(m));
+    } else if (i < n && n >= 16) {
+      // Fewer than 16 bytes left: the last 16 bytes of the input, without those before i.
+      const unsigned m = stops(n - 16) >> (i - (n - 16));
+      i = m ? i + static_cast<std::size_t>(__builtin_ctz(m)) : n;
     }
-    i += 16;
+    break;
   }
 #endif
   while (i < n && authwire::detail::has_class(s[i], authwire::detail::cc_qdtext)) ++i;
@@ -770,9 +780,9 @@ inline error parse_generic(std::string_view value, const parse_limits& lim, cred
   return error{};
 }
 
-/// parse() into `c` (no copy of the result); error{} (code ok) on success.
+/// parse() into a default-constructed `c` (no copy of the result); error{} (code ok) on success.
 inline error parse_into(std::string_view value, const parse_limits& lim, credentials& c) {
-  c = credentials{};
+  // `c` is fresh (default-constructed) in both callers, parse() and check().
   if (!parse_fast(value, lim.grammar, c)) {
     c = credentials{};
     const error ge = parse_generic(value, lim, c);
@@ -1129,18 +1139,19 @@ inline void b64url_encode_fixed(const unsigned char* in, std::size_t n, char* ou
 }
 inline bool b64url_decode_fixed(std::string_view in, unsigned char* out) noexcept {
   if (in.size() % 4) return false;
+  unsigned bad = 0;  // the table gives 0..63, or 0xFF for a byte outside the alphabet
   for (std::size_t i = 0, o = 0; i < in.size(); i += 4, o += 3) {
     std::uint32_t v = 0;
     for (std::size_t k = 0; k < 4; ++k) {
       const std::uint8_t x = authwire::detail::b64_url_table[static_cast<unsigned char>(in[i + k])];
-      if (x == 0xFF) return false;
-      v = (v << 6) | x;
+      bad |= x;
+      v = (v << 6) | (x & 63u);
     }
     out[o] = static_cast<unsigned char>(v >> 16);
     out[o + 1] = static_cast<unsigned char>(v >> 8);
     out[o + 2] = static_cast<unsigned char>(v);
   }
-  return true;
+  return (bad & 0x80u) == 0;  // `out` holds garbage when false
 }
 
 /// The thread's keyed HMAC contexts of up to four handlers (the least recently used is rebuilt).
