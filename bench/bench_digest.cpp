@@ -25,22 +25,7 @@
 #include <authwire/crypto.hpp>
 #include <authwire/schemes/digest.hpp>
 
-namespace {
-std::atomic<std::uint64_t> g_news{0};
-void* counted(std::size_t n) {
-  g_news.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-// Counts every allocation made through operator new in this program.
-void* operator new(std::size_t n) { return counted(n); }
-void* operator new[](std::size_t n) { return counted(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "counting_new.hpp"
 
 namespace dg = authwire::digest;
 
@@ -90,13 +75,13 @@ struct fixture {
 void BM_digest_verify_sha256(benchmark::State& state) {
   fixture f;
   if (f.h->check(f.req, f.authorization).code != dg::errc::ok) std::abort();
-  const auto before = g_news.load();
+  const auto before = g_allocations.load();
   for (auto _ : state) {
     auto r = f.h->check(f.req, f.authorization);
     benchmark::DoNotOptimize(r.code);
   }
   state.counters["allocs/iter"] =
-      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_digest_verify_sha256);
 
@@ -129,7 +114,7 @@ void BM_digest_floor_sha256(benchmark::State& state) {
   if (!authwire::base64url_decode(raw, nonce)) std::abort();
   authwire::hasher h;
   authwire::hmac mac(authwire::hash_algorithm::sha256, std::string(32, 'k'));
-  const auto before = g_news.load();
+  const auto before = g_allocations.load();
   for (auto _ : state) {
     mac.reset().update(std::string_view(raw).substr(0, 20)).update(realm);
     auto m = mac.final();
@@ -142,7 +127,7 @@ void BM_digest_floor_sha256(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
   state.counters["allocs/iter"] =
-      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_digest_floor_sha256);
 
@@ -150,13 +135,13 @@ BENCHMARK(BM_digest_floor_sha256);
 void BM_digest_nc_store(benchmark::State& state) {
   authwire::memory_store s;
   std::uint64_t nc = 0;
-  const auto before = g_news.load();
+  const auto before = g_allocations.load();
   for (auto _ : state) {
     auto st = s.use_counter("digest:nc:AAAAAGsEQL9AvZ-ro57Gbig3V6XO4tGOhhY7FEa4fJYUadWb", ++nc, 64, t0, t0 + 300, t0);
     benchmark::DoNotOptimize(st);
   }
   state.counters["allocs/iter"] =
-      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_digest_nc_store);
 
@@ -187,14 +172,14 @@ void BM_digest_challenge(benchmark::State& state) {
   out.reserve(4);
   f.h->challenges(f.req, out);
   out.clear();
-  const auto before = g_news.load();
+  const auto before = g_allocations.load();
   for (auto _ : state) {
     f.h->challenges(f.req, out);
     benchmark::DoNotOptimize(out.data());
     out.clear();
   }
   state.counters["allocs/iter"] =
-      static_cast<double>(g_news.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_digest_challenge);
 

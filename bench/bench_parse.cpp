@@ -26,23 +26,7 @@
 #include <Poco/Net/HTTPAuthenticationParams.h>
 #endif
 
-// ---------------------------------------------------------------------------------------------
-// Counting operator new: every allocation of the process, read around the timed loops.
-// ---------------------------------------------------------------------------------------------
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-void* counted(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-void* operator new(std::size_t n) { return counted(n); }
-void* operator new[](std::size_t n) { return counted(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "counting_new.hpp"
 
 namespace {
 
