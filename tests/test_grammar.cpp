@@ -224,3 +224,14 @@ TEST_CASE("grammar: small_vector keeps N inline, then grows, copies and moves", 
   big = alias;  // self-assignment keeps the content
   CHECK(big[0] == 7);
 }
+
+TEST_CASE("grammar: leading_scheme finds the auth-scheme token and its offset", "[grammar]") {
+  using authwire::leading_scheme;
+  CHECK(leading_scheme("Digest username=\"x\"") == std::make_pair(std::string_view("Digest"), std::size_t{0}));
+  CHECK(leading_scheme(" \tAWS4-HMAC-SHA256 Credential=a/b") ==
+        std::make_pair(std::string_view("AWS4-HMAC-SHA256"), std::size_t{2}));
+  CHECK(leading_scheme("Basic") == std::make_pair(std::string_view("Basic"), std::size_t{0}));
+  CHECK(leading_scheme("") == std::make_pair(std::string_view(), std::size_t{0}));
+  CHECK(leading_scheme("  \"quoted\"") == std::make_pair(std::string_view(), std::size_t{2}));
+  CHECK(leading_scheme("Bearer/x").first == "Bearer");  // stops at the first non-tchar
+}

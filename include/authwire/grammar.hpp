@@ -33,6 +33,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_set>
+#include <utility>
 
 #include "config.hpp"
 #include "error.hpp"
@@ -127,6 +128,20 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
   return true;
+}
+
+/**
+ * The auth-scheme that starts a credentials or challenge value: the token after leading OWS,
+ * and its byte offset. Empty when the value does not start with a token. This is how a server
+ * picks the scheme before the scheme parses the rest with its own grammar (SigV4's is not
+ * RFC 9110's).
+ */
+constexpr std::pair<std::string_view, std::size_t> leading_scheme(std::string_view value) noexcept {
+  std::size_t i = 0;
+  while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+  std::size_t j = i;
+  while (j < value.size() && is_tchar(value[j])) ++j;
+  return {value.substr(i, j - i), i};
 }
 
 /**

@@ -194,11 +194,7 @@ class authenticator {
     if (value.size() > opts_.max_authorization_length)
       return refuse(req, nullptr, verdict::make(verdict_kind::bad_request, std::string(to_string(auth_reason::malformed_authorization))));
     // The scheme is the leading token; each scheme parses the rest with its own grammar.
-    std::size_t i = 0;
-    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < value.size() && is_tchar(value[j])) ++j;
-    const std::string_view scheme = value.substr(i, j - i);
+    const std::string_view scheme = leading_scheme(value).first;
     if (scheme.empty())
       return refuse(req, nullptr, verdict::make(verdict_kind::bad_request, std::string(to_string(auth_reason::malformed_authorization))));
     for (auto& h : handlers_)

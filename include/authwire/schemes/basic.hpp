@@ -244,11 +244,8 @@ struct parse_options {
   auto c = parse_credentials(authorization);
   if (!c) {
     // Tell "another scheme" apart from "broken": a broken value that starts with Basic is ours.
-    std::size_t i = 0;
-    while (i < authorization.size() && (authorization[i] == ' ' || authorization[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < authorization.size() && is_tchar(authorization[j])) ++j;
-    if (!iequals(authorization.substr(i, j - i), "Basic")) return err{errc::not_basic, i};
+    const auto [scheme, at] = leading_scheme(authorization);
+    if (!iequals(scheme, "Basic")) return err{errc::not_basic, at};
     return err{errc::malformed_credentials, c.offset()};
   }
   if (!c->is("Basic")) return err{errc::not_basic, c->view().scheme_offset};

@@ -250,11 +250,8 @@ struct parse_options {
   if (authorization.size() > opts.max_length) return err{errc::too_long, opts.max_length};
   auto c = parse_credentials(authorization);
   if (!c) {
-    std::size_t i = 0;
-    while (i < authorization.size() && (authorization[i] == ' ' || authorization[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < authorization.size() && is_tchar(authorization[j])) ++j;
-    if (!iequals(authorization.substr(i, j - i), "Bearer")) return err{errc::not_bearer, i};
+    const auto [scheme, at] = leading_scheme(authorization);
+    if (!iequals(scheme, "Bearer")) return err{errc::not_bearer, at};
     return err{errc::malformed_credentials, c.offset()};
   }
   if (!c->is("Bearer")) return err{errc::not_bearer, c->view().scheme_offset};
