@@ -14,7 +14,7 @@ echo "demo: configuring and building (build/dev) ..."
 cmake --preset dev >/dev/null
 
 if [ -f examples/demo_server.cpp ] && [ -f tests/e2e/demo.py ]; then
-  cmake --build --preset dev --target demo_server authwire_cli >/dev/null
+  cmake --build --preset dev --target demo_server hoba_client mutual_client authwire_cli >/dev/null
   exec env AUTHWIRE_CLI="$root/build/dev/tools/authwire" "$py" tests/e2e/demo.py "$root/build/dev/examples/demo_server"
 fi
 
