@@ -5,6 +5,8 @@
 #include <authwire/schemes/digest.hpp>
 
 #include <catch2/catch.hpp>
+
+#include "support.hpp"
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -114,24 +116,7 @@ dg::options base_options(std::int64_t* now) {
 
 std::string join(const std::vector<std::string>& v) { return authwire::join_challenges(v.data(), v.data() + v.size()); }
 
-// A store that cannot answer.
-class down_store final : public authwire::state_store {
- public:
-  authwire::store_status use_counter(std::string_view, std::uint64_t, unsigned, std::int64_t, std::int64_t,
-                                     std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status put(std::string_view, std::string_view, std::int64_t, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status get(std::string_view, std::string&, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status take(std::string_view, std::string&, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status erase(std::string_view) override { return authwire::store_status::unavailable; }
-};
+using authwire_test::down_store;
 
 }  // namespace
 

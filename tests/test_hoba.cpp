@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -115,24 +117,7 @@ struct request {
   }
 };
 
-/// A store that is always unreachable.
-class down_store final : public authwire::state_store {
- public:
-  authwire::store_status use_counter(std::string_view, std::uint64_t, unsigned, std::int64_t, std::int64_t,
-                                     std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status put(std::string_view, std::string_view, std::int64_t, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status get(std::string_view, std::string&, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status take(std::string_view, std::string&, std::int64_t) override {
-    return authwire::store_status::unavailable;
-  }
-  authwire::store_status erase(std::string_view) override { return authwire::store_status::unavailable; }
-};
+using authwire_test::down_store;
 
 /// A server with a registry of keys, a settable clock and a deterministic random source.
 struct server {

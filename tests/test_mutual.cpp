@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -542,16 +544,7 @@ TEST_CASE("mutual: unknown users get a fake session of the same shape", "[mutual
 }
 
 namespace {
-class broken_store final : public state_store {
- public:
-  store_status use_counter(std::string_view, std::uint64_t, unsigned, std::int64_t, std::int64_t, std::int64_t) override {
-    return store_status::unavailable;
-  }
-  store_status put(std::string_view, std::string_view, std::int64_t, std::int64_t) override { return store_status::unavailable; }
-  store_status get(std::string_view, std::string&, std::int64_t) override { return store_status::unavailable; }
-  store_status take(std::string_view, std::string&, std::int64_t) override { return store_status::unavailable; }
-  store_status erase(std::string_view) override { return store_status::unavailable; }
-};
+using authwire_test::down_store;
 }  // namespace
 
 TEST_CASE("mutual: an unavailable store fails closed with 503", "[mutual][negative]") {
@@ -559,7 +552,7 @@ TEST_CASE("mutual: an unavailable store fails closed with 503", "[mutual][negati
   o.realm = "example realm";
   o.random = counter_random("s");
   auto h = std::make_shared<mu::handler>(o, [](std::string_view, std::string_view) { return std::optional<std::string>("pw"); },
-                                         std::make_shared<broken_store>());
+                                         std::make_shared<down_store>());
   fake_request r;
   std::vector<std::string> init;
   h->challenges(r.view(), init);
