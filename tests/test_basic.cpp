@@ -186,7 +186,7 @@ TEST_CASE("basic: error codes have names, descriptions and a category", "[basic]
 }
 
 TEST_CASE("basic: strict UTF-8 validation", "[basic][utf8]") {
-  using basic::utf8_error_offset;
+  using authwire::utf8_error_offset;
   constexpr auto npos = std::string_view::npos;
   CHECK(utf8_error_offset("") == npos);
   CHECK(utf8_error_offset("plain ascii") == npos);
@@ -211,8 +211,8 @@ TEST_CASE("basic: strict UTF-8 validation", "[basic][utf8]") {
   CHECK(utf8_error_offset("x\xe2\x82") == 3);                 // truncated at the end
   CHECK(utf8_error_offset("\xe2\x28\xa1") == 1);              // bad second byte
   CHECK(utf8_error_offset("\xf0\x90\x28\xbc") == 2);          // bad third byte
-  CHECK(basic::is_valid_utf8("\xe2\x82\xac"));
-  static_assert(basic::is_valid_utf8("abc"), "constexpr");
+  CHECK(authwire::is_valid_utf8("\xe2\x82\xac"));
+  static_assert(authwire::is_valid_utf8("abc"), "constexpr");
 }
 
 TEST_CASE("basic: challenge builder quotes the realm and refuses CTLs", "[basic][builder]") {

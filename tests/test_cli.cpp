@@ -10,22 +10,22 @@
 using authwire_cli::ojson;
 
 TEST_CASE("cli: is_utf8 accepts well-formed UTF-8 and refuses the rest", "[cli][utf8]") {
-  CHECK(authwire_cli::is_utf8(""));
-  CHECK(authwire_cli::is_utf8("plain ASCII"));
-  CHECK(authwire_cli::is_utf8("caf\xc3\xa9"));                // U+00E9
-  CHECK(authwire_cli::is_utf8("\xe2\x82\xac"));               // U+20AC
-  CHECK(authwire_cli::is_utf8("\xf0\x9f\x98\x80"));           // U+1F600
-  CHECK(authwire_cli::is_utf8("\xf4\x8f\xbf\xbf"));           // U+10FFFF
-  CHECK_FALSE(authwire_cli::is_utf8("J\xe4ger"));             // ISO-8859-1
-  CHECK_FALSE(authwire_cli::is_utf8("\xc3"));                 // truncated
-  CHECK_FALSE(authwire_cli::is_utf8("\xc0\xaf"));             // overlong
-  CHECK_FALSE(authwire_cli::is_utf8("\xe0\x80\xaf"));         // overlong, 3 bytes
-  CHECK_FALSE(authwire_cli::is_utf8("\xed\xa0\x80"));         // surrogate U+D800
-  CHECK_FALSE(authwire_cli::is_utf8("\xf4\x90\x80\x80"));     // above U+10FFFF
-  CHECK_FALSE(authwire_cli::is_utf8("\xe2\x82"));             // truncated at the end
-  CHECK_FALSE(authwire_cli::is_utf8("\xe2\x28\xa1"));         // bad continuation
-  CHECK_FALSE(authwire_cli::is_utf8("\x80"));                 // lone continuation
-  CHECK_FALSE(authwire_cli::is_utf8("\xff"));
+  CHECK(authwire::is_valid_utf8(""));
+  CHECK(authwire::is_valid_utf8("plain ASCII"));
+  CHECK(authwire::is_valid_utf8("caf\xc3\xa9"));                // U+00E9
+  CHECK(authwire::is_valid_utf8("\xe2\x82\xac"));               // U+20AC
+  CHECK(authwire::is_valid_utf8("\xf0\x9f\x98\x80"));           // U+1F600
+  CHECK(authwire::is_valid_utf8("\xf4\x8f\xbf\xbf"));           // U+10FFFF
+  CHECK_FALSE(authwire::is_valid_utf8("J\xe4ger"));             // ISO-8859-1
+  CHECK_FALSE(authwire::is_valid_utf8("\xc3"));                 // truncated
+  CHECK_FALSE(authwire::is_valid_utf8("\xc0\xaf"));             // overlong
+  CHECK_FALSE(authwire::is_valid_utf8("\xe0\x80\xaf"));         // overlong, 3 bytes
+  CHECK_FALSE(authwire::is_valid_utf8("\xed\xa0\x80"));         // surrogate U+D800
+  CHECK_FALSE(authwire::is_valid_utf8("\xf4\x90\x80\x80"));     // above U+10FFFF
+  CHECK_FALSE(authwire::is_valid_utf8("\xe2\x82"));             // truncated at the end
+  CHECK_FALSE(authwire::is_valid_utf8("\xe2\x28\xa1"));         // bad continuation
+  CHECK_FALSE(authwire::is_valid_utf8("\x80"));                 // lone continuation
+  CHECK_FALSE(authwire::is_valid_utf8("\xff"));
 }
 
 TEST_CASE("cli: bytes to JSON and back, b64 for what is not UTF-8", "[cli][b64]") {

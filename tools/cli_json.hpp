@@ -30,49 +30,9 @@ namespace authwire_cli {
 
 using ojson = nlohmann::ordered_json;
 
-/**
- * True when `s` is well-formed UTF-8 (RFC 3629 section 4: no overlong forms, no surrogates,
- * nothing above U+10FFFF).
- */
-inline bool is_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      const auto ck = static_cast<unsigned char>(s[i + k]);
-      if (ck < 0x80 || ck > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 /// A byte string as JSON: a string when it is UTF-8, else `{"b64": ...}`.
 inline ojson bytes_to_json(std::string_view s) {
-  if (is_utf8(s)) return ojson(std::string(s));
+  if (authwire::is_valid_utf8(s)) return ojson(std::string(s));
   ojson o = ojson::object();
   o["b64"] = authwire::base64_encode(s);
   return o;
@@ -100,7 +60,7 @@ bool json_to_bytes(const Json& j, std::string& out) {
 inline void sanitize(ojson& j) {
   if (j.is_string()) {
     const auto& s = j.get_ref<const std::string&>();
-    if (!is_utf8(s)) j = bytes_to_json(s);
+    if (!authwire::is_valid_utf8(s)) j = bytes_to_json(s);
   } else if (j.is_array() || j.is_object()) {
     for (auto& v : j) sanitize(v);
   }

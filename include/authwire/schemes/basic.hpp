@@ -108,61 +108,6 @@ inline const std::error_category& category() noexcept {
 }
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
 
-/**
- * The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629 section 4),
- * or `npos` when all of `s` is valid. Strict: no overlong forms, no surrogates (U+D800 to
- * U+DFFF), nothing above U+10FFFF, no truncated sequence.
- *
- * @par Grammar (RFC 3629 section 4)
- * @code
- *   UTF8-char   = UTF8-1 / UTF8-2 / UTF8-3 / UTF8-4
- *   UTF8-1      = %x00-7F
- *   UTF8-2      = %xC2-DF UTF8-tail
- *   UTF8-3      = %xE0 %xA0-BF UTF8-tail / %xE1-EC 2( UTF8-tail ) /
- *                 %xED %x80-9F UTF8-tail / %xEE-EF 2( UTF8-tail )
- *   UTF8-4      = %xF0 %x90-BF 2( UTF8-tail ) / %xF1-F3 3( UTF8-tail ) /
- *                 %xF4 %x80-8F 2( UTF8-tail )
- *   UTF8-tail   = %x80-BF
- * @endcode
- */
-constexpr std::size_t utf8_error_offset(std::string_view s) noexcept {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;  // a continuation byte, C0/C1 (overlong) or F5-FF
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-      if (i + k >= n) return i + k;
-      const auto t = static_cast<unsigned char>(s[i + k]);
-      const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-      if (t < l || t > h) return i + k;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-/// True when `s` is well-formed UTF-8 (see utf8_error_offset).
-constexpr bool is_valid_utf8(std::string_view s) noexcept { return utf8_error_offset(s) == std::string_view::npos; }
-
 namespace detail {
 // CTL = %x00-1F / %x7F (RFC 5234 B.1); with UTF-8 also the C1 controls U+0080-U+009F
 // (RFC 7617 section 2.1 refers to Net-Unicode / PRECIS, which exclude them).
