@@ -185,3 +185,25 @@ TEST_CASE("codec: hex", "[codec][hex]") {
   }
   static_assert(authwire::hex_value('f') == 15, "constexpr");
 }
+
+TEST_CASE("codec: RFC 8187 ext-value decode and encode", "[codec][rfc8187]") {
+  std::string out;
+  CHECK(authwire::encode_ext_value("J\xc3\xa4s\xc3\xb8n Doe") == "UTF-8''J%C3%A4s%C3%B8n%20Doe");
+  REQUIRE(authwire::decode_ext_value("UTF-8''J%C3%A4s%C3%B8n%20Doe", out));
+  CHECK(out == "J\xc3\xa4s\xc3\xb8n Doe");
+  REQUIRE(authwire::decode_ext_value("utf-8'en-GB'a%0Ab", out));
+  CHECK(out == "a\nb");  // decoded bytes may be CTLs: callers decide (builders re-encode them)
+  struct bad {
+    const char* in;
+    std::size_t offset;
+  };
+  for (const auto& b : {bad{"UTF-8", 0}, bad{"UTF-8'x", 0}, bad{"latin1''a", 0}, bad{"UTF-8'e n'a", 7},
+                        bad{"UTF-8''a%4", 8}, bad{"UTF-8''a%zz", 8}, bad{"UTF-8''a b", 8},
+                        bad{"UTF-8''%ED%A0%80", 7}, bad{"UTF-8''%C3", 7}}) {
+    INFO(b.in);
+    auto r = authwire::decode_ext_value(b.in, out);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == authwire::errc::bad_value);
+    CHECK(r.offset() == b.offset);
+  }
+}

@@ -239,5 +239,81 @@ constexpr std::size_t utf8_error_offset(std::string_view s) noexcept {
 /// True when `s` is well-formed UTF-8 (see utf8_error_offset).
 constexpr bool is_valid_utf8(std::string_view s) noexcept { return utf8_error_offset(s) == std::string_view::npos; }
 
+
+/// attr-char (RFC 8187 section 3.2.1): ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" /
+/// "." / "^" / "_" / "`" / "|" / "~".
+constexpr bool is_attr_char(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '!' || c == '#' ||
+         c == '$' || c == '&' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' ||
+         c == '~';
+}
+
+/**
+ * Decodes an RFC 8187 ext-value into `out` (cleared first). Only UTF-8 is accepted, and the
+ * decoded bytes must be well-formed UTF-8.
+ *
+ * @par Grammar (RFC 8187 section 3.2.1)
+ * @code
+ *   ext-value     = charset  "'" [ language ] "'" value-chars
+ *   charset       = "UTF-8" / mime-charset
+ *   value-chars   = *( pct-encoded / attr-char )
+ *   pct-encoded   = "%" HEXDIG HEXDIG
+ * @endcode
+ * @return errc::bad_value at 0 when there is no `charset'language'` prefix or the charset is not
+ *   UTF-8, at the offending byte for a bad language tag, escape or character, and at the start
+ *   of value-chars when the decoded bytes are not UTF-8.
+ */
+[[nodiscard]] inline result<void> decode_ext_value(std::string_view ext, std::string& out) {
+  out.clear();
+  const std::size_t q1 = ext.find('\'');
+  const std::size_t q2 = q1 == std::string_view::npos ? q1 : ext.find('\'', q1 + 1);
+  if (q2 == std::string_view::npos) return {errc::bad_value, 0};
+  {
+    constexpr std::string_view utf8 = "utf-8";
+    bool same = q1 == utf8.size();
+    for (std::size_t i = 0; same && i < q1; ++i)
+      same = (ext[i] >= 'A' && ext[i] <= 'Z' ? static_cast<char>(ext[i] + 32) : ext[i]) == utf8[i];
+    if (!same) return {errc::bad_value, 0};
+  }
+  for (std::size_t i = q1 + 1; i < q2; ++i) {
+    const char c = ext[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return {errc::bad_value, i};
+  }
+  for (std::size_t i = q2 + 1; i < ext.size(); ++i) {
+    const char c = ext[i];
+    if (c == '%') {
+      if (i + 2 >= ext.size()) return {errc::bad_value, i};
+      const int hi = hex_value(ext[i + 1]), lo = hex_value(ext[i + 2]);
+      if (hi < 0 || lo < 0) return {errc::bad_value, i};
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (is_attr_char(c)) {
+      out += c;
+    } else {
+      return {errc::bad_value, i};
+    }
+  }
+  if (!is_valid_utf8(out)) return {errc::bad_value, q2 + 1};
+  return {};
+}
+
+/// Encodes `s` (UTF-8) as an RFC 8187 ext-value: `UTF-8''` and pct-encoded bytes.
+inline std::string encode_ext_value(std::string_view s) {
+  constexpr char digits[] = "0123456789ABCDEF";
+  std::string out = "UTF-8''";
+  for (char c : s) {
+    if (is_attr_char(c)) {
+      out += c;
+    } else {
+      const auto u = static_cast<unsigned char>(c);
+      out += '%';
+      out += digits[u >> 4];
+      out += digits[u & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace v1
 }  // namespace authwire

@@ -422,12 +422,6 @@ inline scratch& thread_scratch() {
   return s;
 }
 
-constexpr bool is_attr_char(char c) noexcept {
-  // RFC 8187 section 3.2.1: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '!' || c == '#' ||
-         c == '$' || c == '&' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' ||
-         c == '~';
-}
 
 }  // namespace detail
 
@@ -444,51 +438,13 @@ constexpr bool is_attr_char(char c) noexcept {
  *   pct-encoding, a character outside attr-char, or a result that is not UTF-8).
  */
 inline result<void, errc> decode_ext_value(std::string_view ext, std::string& out) {
-  out.clear();
-  const std::size_t q1 = ext.find('\'');
-  if (q1 == std::string_view::npos) return {errc::bad_username_star, ext.size()};
-  if (!iequals(ext.substr(0, q1), "UTF-8")) return {errc::bad_username_star, 0};
-  const std::size_t q2 = ext.find('\'', q1 + 1);
-  if (q2 == std::string_view::npos) return {errc::bad_username_star, ext.size()};
-  for (std::size_t i = q1 + 1; i < q2; ++i) {
-    const char c = ext[i];
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return {errc::bad_username_star, i};
-  }
-  for (std::size_t i = q2 + 1; i < ext.size(); ++i) {
-    const char c = ext[i];
-    if (c == '%') {
-      if (i + 2 >= ext.size()) return {errc::bad_username_star, i};
-      const int hi = hex_value(ext[i + 1]), lo = hex_value(ext[i + 2]);
-      if (hi < 0 || lo < 0) return {errc::bad_username_star, i};
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (detail::is_attr_char(c)) {
-      out += c;
-    } else {
-      return {errc::bad_username_star, i};
-    }
-  }
-  if (!is_valid_utf8(out)) return {errc::bad_username_star, q2 + 1};
+  auto r = authwire::decode_ext_value(ext, out);
+  if (!r) return {errc::bad_username_star, r.offset()};
   return {};
 }
 
 /// Encodes `s` (UTF-8) as an RFC 8187 ext-value: `UTF-8''` and pct-encoded bytes.
-inline std::string encode_ext_value(std::string_view s) {
-  constexpr char digits[] = "0123456789ABCDEF";
-  std::string out = "UTF-8''";
-  for (char c : s) {
-    if (detail::is_attr_char(c)) {
-      out += c;
-    } else {
-      const auto u = static_cast<unsigned char>(c);
-      out += '%';
-      out += digits[u >> 4];
-      out += digits[u & 15];
-    }
-  }
-  return out;
-}
+inline std::string encode_ext_value(std::string_view s) { return authwire::encode_ext_value(s); }
 
 namespace detail {
 constexpr std::array<bool, 256> make_hex_table() {
@@ -799,7 +755,7 @@ inline error parse_into(std::string_view value, const parse_limits& lim, credent
         ok = i + 2 < ext.size() && hex_value(ext[i + 1]) >= 0 && hex_value(ext[i + 2]) >= 0;
         i += 2;
       } else {
-        ok = detail::is_attr_char(ext[i]);
+        ok = is_attr_char(ext[i]);
       }
     }
     if (!ok) return error{errc::bad_username_star, c.username_star.value_offset};

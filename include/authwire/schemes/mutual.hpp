@@ -437,9 +437,7 @@ inline result<std::string, errc> parse_ext_value(const auth_param_view& p) {
       i += 2;
       continue;
     }
-    const bool attr = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
-    if (!attr) return error{errc::bad_ext_value, at + i};
+    if (!is_attr_char(c)) return error{errc::bad_ext_value, at + i};
     out += c;
   }
   return out;
@@ -477,20 +475,7 @@ inline void add_string(challenge_builder& b, std::string_view name, std::string_
     b.param(name, v, quoting::always);
     return;
   }
-  std::string enc = "UTF-8''";
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (char c : v) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool attr = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
-    if (attr) {
-      enc += c;
-    } else {
-      enc += '%';
-      enc += hex[u >> 4];
-      enc += hex[u & 15];
-    }
-  }
+  const std::string enc = encode_ext_value(v);
   std::string star(name);
   star += '*';
   b.param(star, enc, quoting::never);
