@@ -140,6 +140,12 @@ class hasher {
     d.size = n;
     return d;
   }
+  /// Takes over `o`'s algorithm and the input it has hashed so far (EVP_MD_CTX_copy_ex), so
+  /// that a common prefix is hashed once and finished several ways. `o` is unchanged.
+  hasher& copy_from(const hasher& o) noexcept {
+    if (EVP_MD_CTX_copy_ex(ctx_, o.ctx_) != 1) detail::crypto_failure();
+    return *this;
+  }
 
  private:
   EVP_MD_CTX* ctx_;
