@@ -1095,7 +1095,7 @@ TEST_CASE("aws_sigv4: one verifier shared by several threads", "[aws_sigv4][thre
 TEST_CASE("aws_sigv4: more refusals (limits, checksums, payload modes)", "[aws_sigv4][verify][negative]") {
   check_fixture f;
   SECTION("an unsupported checksum algorithm, signed") {
-    f.req.headers.emplace_back("x-amz-checksum-crc64nvme", "AAAAAAAAAAA=");
+    f.req.headers.emplace_back("x-amz-checksum-xxhash64", "AAAAAAAAAAA=");
     f.sign();
     CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::unsupported_checksum);
   }
@@ -1245,4 +1245,219 @@ TEST_CASE("aws_sigv4: hash_canonical_request hashes exactly the built canonical 
   REQUIRE(!hh);
   CHECK(hh.code() == b.code());
   CHECK(hh.offset() == b.offset());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Date header as the request time (no X-Amz-Date)
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("aws_sigv4: the Date header parser (ISO 8601 basic and IMF-fixdate)", "[aws_sigv4][date]") {
+  std::int64_t t = 0;
+  CHECK(aws::detail::parse_date_header("20150830T123600Z", t));
+  CHECK(t == t_2015);
+  t = 0;
+  CHECK(aws::detail::parse_date_header("Sun, 30 Aug 2015 12:36:00 GMT", t));
+  CHECK(t == t_2015);
+  t = 0;
+  CHECK(aws::detail::parse_date_header("Sun, 30 Aug 2015 12:36:00 -0000", t));
+  CHECK(t == t_2015);
+  CHECK(aws::detail::parse_date_header("Sun, 30 Aug 2015 12:36:00 +0000", t));
+  CHECK(aws::detail::parse_date_header("Thu, 01 Jan 1970 00:00:00 GMT", t));
+  CHECK(t == 0);
+  CHECK(aws::detail::parse_date_header("Tue, 29 Feb 2000 23:59:59 GMT", t));
+  CHECK(t == 951868799);
+  // RFC 9110 section 5.6.7 example.
+  CHECK(aws::detail::parse_date_header("Sun, 06 Nov 1994 08:49:37 GMT", t));
+  CHECK(t == 784111777);
+  char buf[16];
+  aws::detail::format_amz_date_to(784111777, buf);
+  CHECK(std::string(buf, 16) == "19941106T084937Z");
+  for (const char* bad : {"", "Mon, 30 Aug 2015 12:36:00 GMT",    // wrong day name
+                          "Sun, 30 Aug 2015 12:36:00 UTC",        // zone
+                          "Sun, 30 Aug 2015 12:36:00 +0100",      // not UTC
+                          "Sunday, 30-Aug-15 12:36:00 GMT",       // RFC 850
+                          "Sun Aug 30 12:36:00 2015",             // asctime
+                          "Sun, 30 Aug 2015 12:36:00  GMT", "Sun, 31 Sep 2015 12:36:00 GMT",
+                          "Sun, 30 Agu 2015 12:36:00 GMT", "Sun, 30 Aug 2015 24:36:00 GMT",
+                          "Sun, 30 Aug 2015 12:60:00 GMT", "Sun, 3O Aug 2015 12:36:00 GMT",
+                          "Thu, 29 Feb 2001 00:00:00 GMT", "2015-08-30T12:36:00Z", "20150830T123600"})
+    CHECK_FALSE(aws::detail::parse_date_header(bad, t));
+}
+
+TEST_CASE("aws_sigv4: botocore requests signed with a Date header and no X-Amz-Date verify",
+          "[aws_sigv4][date][vectors][botocore]") {
+  const auto doc = nlohmann::json::parse(slurp(data_dir + "/botocore-date-header.json"));
+  const std::int64_t t = doc.at("time").get<std::int64_t>();
+  REQUIRE(doc.at("cases").size() == 2);
+  for (const auto& c : doc.at("cases")) {
+    const std::string service = c.at("service").get<std::string>();
+    INFO(service);
+    raw_request r;
+    r.method = c.at("method").get<std::string>();
+    r.target = c.at("target").get<std::string>();
+    for (const auto& h : c.at("headers")) r.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+    auto v = make_verifier("us-east-1", service, t);
+    auto ok = v.verify(r.view());
+    REQUIRE(ok);
+    CHECK(ok->amz_date == "20150830T123600Z");
+    CHECK(ok->scope == "20150830/us-east-1/" + service + "/aws4_request");
+    // The Date value is signed: a changed value fails (same instant, other spelling).
+    r.set("Date", "Sun, 30 Aug 2015 12:36:00 GMT");
+    CHECK(v.verify(r.view()).code() == aws::errc::signature_mismatch);
+    // Another instant: the string to sign changes too.
+    r.set("Date", "Sun, 30 Aug 2015 12:36:01 -0000");
+    CHECK(v.verify(r.view()).code() == aws::errc::signature_mismatch);
+    // Skew is judged on the Date time.
+    r.set("Date", "Sun, 30 Aug 2015 12:36:00 -0000");
+    CHECK(make_verifier("us-east-1", service, t + 901).verify(r.view()).code() == aws::errc::request_time_too_skewed);
+    // reused-result path agrees
+    aws::verified_request out;
+    CHECK(v.verify(r.view(), out));
+    CHECK(out.amz_date == "20150830T123600Z");
+  }
+}
+
+TEST_CASE("aws_sigv4: Date header fallback, precedence and errors", "[aws_sigv4][date][verify][negative]") {
+  check_fixture f;
+  // Sign without X-Amz-Date in SignedHeaders, then move the time to a Date header.
+  f.p.unsigned_headers.push_back("x-amz-date");
+  SECTION("ISO 8601 basic Date, X-Amz-Date removed") {
+    f.req.headers.emplace_back("Date", "20150830T123600Z");
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    auto r = f.verifier().verify(f.req.view());
+    REQUIRE(r);
+    CHECK(r->amz_date == "20150830T123600Z");
+    // A wrong time in Date: the string to sign differs.
+    f.req.set("Date", "20150830T123601Z");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signature_mismatch);
+  }
+  SECTION("X-Amz-Date wins over Date") {
+    f.p.unsigned_headers.pop_back();  // X-Amz-Date signed, as every x-amz-* header must be
+    f.req.headers.emplace_back("Date", "not a date at all");
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()));
+  }
+  SECTION("neither X-Amz-Date nor Date: missing_date at 0") {
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    auto r = f.verifier().verify(f.req.view());
+    CHECK(r.code() == aws::errc::missing_date);
+    CHECK(r.offset() == 0);
+  }
+  SECTION("a malformed Date: bad_date at 0") {
+    f.req.headers.emplace_back("Date", "Sun, 30 Aug 2015 12:36:00 CEST");
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    auto r = f.verifier().verify(f.req.view());
+    CHECK(r.code() == aws::errc::bad_date);
+    CHECK(r.offset() == 0);
+  }
+  SECTION("two Date headers: duplicate_header at 0") {
+    f.req.headers.emplace_back("Date", "20150830T123600Z");
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    f.req.headers.emplace_back("date", "20150830T123600Z");
+    auto r = f.verifier().verify(f.req.view());
+    CHECK(r.code() == aws::errc::duplicate_header);
+    CHECK(r.offset() == 0);
+  }
+  SECTION("Date day differs from the scope date: scope_date_mismatch") {
+    f.req.headers.emplace_back("Date", "Mon, 31 Aug 2015 00:01:00 GMT");
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    CHECK(f.verifier(t_2015 + 43000).verify(f.req.view()).code() == aws::errc::scope_date_mismatch);
+  }
+  SECTION("Date skewed: request_time_too_skewed") {
+    f.req.headers.emplace_back("Date", "Sun, 30 Aug 2015 12:36:00 GMT");
+    f.sign();
+    f.req.erase("X-Amz-Date");
+    CHECK(f.verifier(t_2015 + 900).verify(f.req.view()));
+    CHECK(f.verifier(t_2015 - 901).verify(f.req.view()).code() == aws::errc::request_time_too_skewed);
+  }
+  SECTION("presigned requests ignore Date (X-Amz-Date is a required parameter)") {
+    f.req.headers.emplace_back("Date", "garbage");
+    auto pr = aws::presign_request(f.req.view(), f.p);
+    REQUIRE(pr);
+    f.req.target = pr->target;
+    CHECK(f.verifier().verify(f.req.view()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// x-amz-checksum-crc64nvme
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+std::string be64_base64(std::uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (56 - 8 * i)) & 0xFF);
+  return authwire::base64_encode(std::string_view(b, 8));
+}
+}  // namespace
+
+TEST_CASE("aws_sigv4: CRC-64/NVME checksum values", "[aws_sigv4][checksum][crc64nvme]") {
+  const auto crc = aws::checksum_algorithm::crc64nvme;
+  // The CRC catalogue check value.
+  CHECK(aws::checksum_base64(crc, "123456789") == be64_base64(0xAE8B14860A799888ull));
+  CHECK(be64_base64(0xAE8B14860A799888ull) == "rosUhgp5mIg=");
+  // aws-checksums / aws-crt test vectors: 32 zero bytes, bytes 0x00..0x1F.
+  CHECK(aws::checksum_base64(crc, std::string(32, '\0')) == be64_base64(0xCF3473434D4ECF3Bull));
+  std::string seq;
+  for (int i = 0; i < 32; ++i) seq += static_cast<char>(i);
+  CHECK(aws::checksum_base64(crc, seq) == be64_base64(0xB9D9D4A8492CBD7Full));
+  // NVM Express NVM Command Set Specification 1.0d, section 5.2.1.3.5 (and Linux crypto/testmgr.h).
+  CHECK(aws::checksum_base64(crc, std::string(4096, '\0')) == be64_base64(0x6482D367EB22B64Eull));
+  CHECK(aws::checksum_base64(crc, std::string(4096, '\xff')) == be64_base64(0xC0DDBA7302ECA3ACull));
+  // aws-sdk-go-v2 service/internal/checksum tests: "hello world" -> x-amz-checksum-crc64nvme.
+  CHECK(aws::checksum_base64(crc, "hello world") == "jSnVw/bqjr4=");
+  CHECK(aws::checksum_base64(crc, "") == "AAAAAAAAAAA=");
+  // Incremental equals one shot.
+  aws::detail::checksum_state s;
+  s.start(crc);
+  s.update("1234");
+  s.update("");
+  s.update("56789");
+  CHECK(s.base64() == "rosUhgp5mIg=");
+  CHECK(aws::detail::checksum_from_header("x-amz-checksum-crc64nvme") == crc);
+}
+
+TEST_CASE("aws_sigv4: x-amz-checksum-crc64nvme header and trailer are checked", "[aws_sigv4][checksum][crc64nvme][negative]") {
+  SECTION("header, signed") {
+    check_fixture f;
+    f.req.headers.emplace_back("x-amz-checksum-crc64nvme", "jSnVw/bqjr4=");  // "hello world"
+    f.sign();
+    CHECK(f.verifier().verify(f.req.view()));
+    f.req.set("x-amz-checksum-crc64nvme", aws::checksum_base64(aws::checksum_algorithm::crc64nvme, "hello World"));
+    f.sign();
+    auto r = f.verifier().verify(f.req.view());
+    CHECK(r.code() == aws::errc::checksum_mismatch);
+    CHECK(r.offset() == 0);
+    CHECK(aws::s3_code(aws::errc::checksum_mismatch) == "BadDigest");
+  }
+  SECTION("signed trailer") {
+    streaming_fixture f;
+    const std::string data(2500, 'n');
+    aws::verified_request v;
+    v.signing_key = f.key();
+    v.amz_date = "20130524T000000Z";
+    v.scope = "20130524/us-east-1/s3/aws4_request";
+    v.seed_signature = f.doc.at("expected_seed_signature").get<std::string>();
+    v.decoded_content_length = data.size();
+    v.mode = aws::payload_mode::streaming_signed_trailer;
+    v.declared_trailers = {"x-amz-checksum-crc64nvme"};
+    std::string out;
+    aws::chunk_signer cs(v.signing_key, v.amz_date, v.scope, v.seed_signature);
+    std::vector<authwire::header_line> tr = {
+        {"x-amz-checksum-crc64nvme", aws::checksum_base64(aws::checksum_algorithm::crc64nvme, data)}};
+    CHECK(run_body(v, cs.encode(data, 1000, &tr), 77, out));
+    CHECK(out == data);
+    aws::chunk_signer cs2(v.signing_key, v.amz_date, v.scope, v.seed_signature);
+    std::vector<authwire::header_line> bad = {{"x-amz-checksum-crc64nvme", "AAAAAAAAAAA="}};
+    out.clear();
+    const std::string body = cs2.encode(data, 1000, &bad);
+    auto r = run_body(v, body, 77, out);
+    CHECK(r.code() == aws::errc::checksum_mismatch);
+    CHECK(r.offset() == body.find("x-amz-checksum-crc64nvme:"));
+  }
 }

@@ -216,8 +216,45 @@ constexpr bool parse_amz_date(std::string_view s, std::int64_t& out) noexcept {
   return true;
 }
 
-/// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (years 1970..9999).
-inline std::string format_amz_date(std::int64_t t) {
+/**
+ * Parses the fallback `Date` header of a header-signed request into Unix seconds (AWS uses it
+ * when X-Amz-Date is absent; AWS General Reference, "Handling dates in Signature Version 4").
+ * Accepted: the ISO 8601 basic format of X-Amz-Date (what the S3 documentation asks for and
+ * MinIO accepts), and an HTTP-date in the IMF-fixdate form of RFC 9110 section 5.6.7
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`) with the zone `GMT`, `+0000` or `-0000` (botocore sends
+ * email.utils.formatdate's `-0000`). The day name must match the date. False if malformed.
+ */
+constexpr bool parse_date_header(std::string_view s, std::int64_t& out) noexcept {
+  if (parse_amz_date(s, out)) return true;
+  // "Sun, 06 Nov 1994 08:49:37 GMT" (29 bytes) or "... +0000" / "... -0000" (31 bytes).
+  if (s.size() != 29 && s.size() != 31) return false;
+  const std::string_view zone = s.substr(26);
+  if (zone != "GMT" && zone != "+0000" && zone != "-0000") return false;
+  if (s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
+      s[25] != ' ')
+    return false;
+  constexpr std::string_view days = "ThuFriSatSunMonTueWed";  // 1970-01-01 was a Thursday
+  constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  unsigned m = 0;
+  while (m < 12 && months.substr(3 * m, 3) != s.substr(8, 3)) ++m;
+  if (m == 12) return false;
+  constexpr std::size_t digit_at[] = {5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24};
+  for (const std::size_t i : digit_at)
+    if (!is_digit(s[i])) return false;
+  const unsigned y = digits(s, 12, 4), d = digits(s, 5, 2);
+  constexpr unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (d < 1 || d > mdays[m] + (m == 1 && leap(y) ? 1u : 0u)) return false;
+  const unsigned hh = digits(s, 17, 2), mi = digits(s, 20, 2), ss = digits(s, 23, 2);
+  if (hh > 23 || mi > 59 || ss > 60) return false;
+  const std::int64_t n = days_from_civil(y, m + 1, d);
+  const auto wd = static_cast<std::size_t>(((n % 7) + 7) % 7);
+  if (days.substr(3 * wd, 3) != s.substr(0, 3)) return false;
+  out = n * 86400 + hh * 3600 + mi * 60 + ss;
+  return true;
+}
+
+/// Writes Unix seconds as `YYYYMMDDTHHMMSSZ` (16 bytes, years 1970..9999) to `buf`.
+inline void format_amz_date_to(std::int64_t t, char* buf) noexcept {
   std::int64_t days = t / 86400, rem = t % 86400;
   if (rem < 0) {
     rem += 86400;
@@ -234,8 +271,7 @@ inline std::string format_amz_date(std::int64_t t) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  char buf[17];
-  auto put = [&buf](std::size_t at, std::int64_t v, std::size_t n) {
+  auto put = [buf](std::size_t at, std::int64_t v, std::size_t n) {
     for (std::size_t i = n; i-- > 0;) {
       buf[at + i] = static_cast<char>('0' + v % 10);
       v /= 10;
@@ -249,8 +285,13 @@ inline std::string format_amz_date(std::int64_t t) {
   put(11, rem / 60 % 60, 2);
   put(13, rem % 60, 2);
   buf[15] = 'Z';
-  buf[16] = '\0';
-  return std::string(buf, 16);
+}
+
+/// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (years 1970..9999).
+inline std::string format_amz_date(std::int64_t t) {
+  std::string s(16, '\0');
+  format_amz_date_to(t, s.data());
+  return s;
 }
 
 /// A reflected CRC-32 table for `poly` (CRC-32: 0xEDB88320; CRC-32C: 0x82F63B78). A checksum,
@@ -270,6 +311,24 @@ inline constexpr auto crc32c_table = crc_table(0x82F63B78u);
 /// Continues a CRC over `s`; start with state 0xFFFFFFFF and finish with `~state`.
 inline std::uint32_t crc_update(const std::array<std::uint32_t, 256>& t, std::uint32_t c, std::string_view s) noexcept {
   for (char ch : s) c = t[(c ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (c >> 8);
+  return c;
+}
+
+/// The reflected CRC-64/NVME table (poly 0xAD93D23594C93659, reflected 0x9A6C9329AC4BC9B5;
+/// init and xorout all ones; check("123456789") = 0xAE8B14860A799888): S3's CRC64NVME.
+inline constexpr auto crc64nvme_table = [] {
+  std::array<std::uint64_t, 256> t{};
+  for (std::uint64_t i = 0; i < 256; ++i) {
+    std::uint64_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (0x9A6C9329AC4BC9B5ull ^ (c >> 1)) : (c >> 1);
+    t[i] = c;
+  }
+  return t;
+}();
+
+/// Continues a CRC-64/NVME over `s`; start with ~0 and finish with `~state`.
+inline std::uint64_t crc64nvme_update(std::uint64_t c, std::string_view s) noexcept {
+  for (char ch : s) c = crc64nvme_table[(c ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (c >> 8);
   return c;
 }
 

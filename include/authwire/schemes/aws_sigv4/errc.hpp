@@ -64,9 +64,9 @@ enum class errc : std::uint8_t {
   bad_expires = 22,                 ///< X-Amz-Expires not an integer 1..604800
   both_forms = 23,                  ///< an Authorization header and presigned parameters together
   // The request.
-  missing_date = 24,                ///< no X-Amz-Date
-  bad_date = 25,                    ///< X-Amz-Date is not YYYYMMDDTHHMMSSZ
-  duplicate_header = 26,            ///< X-Amz-Date, x-amz-content-sha256 or the token sent twice
+  missing_date = 24,                ///< no X-Amz-Date (header form: and no Date either)
+  bad_date = 25,                    ///< X-Amz-Date is not YYYYMMDDTHHMMSSZ (or the fallback Date is neither that nor an IMF-fixdate)
+  duplicate_header = 26,            ///< X-Amz-Date, x-amz-content-sha256, the token (or a fallback Date) sent twice
   signed_header_absent = 27,        ///< a header named in SignedHeaders is not in the request
   bad_content_sha256 = 28,          ///< x-amz-content-sha256 is neither a hash nor a known mode
   bad_target = 29,                  ///< the request-target has no usable path
@@ -192,8 +192,8 @@ constexpr std::string_view describe(errc e) noexcept {
     case errc::bad_algorithm: return "X-Amz-Algorithm is not AWS4-HMAC-SHA256";
     case errc::bad_expires: return "X-Amz-Expires must be an integer from 1 to 604800";
     case errc::both_forms: return "only one of the Authorization header and a presigned query may be used";
-    case errc::missing_date: return "X-Amz-Date is missing";
-    case errc::bad_date: return "X-Amz-Date is not YYYYMMDDTHHMMSSZ";
+    case errc::missing_date: return "X-Amz-Date (or, for the header form, Date) is missing";
+    case errc::bad_date: return "X-Amz-Date is not YYYYMMDDTHHMMSSZ (a fallback Date: not that or an IMF-fixdate)";
     case errc::duplicate_header: return "a SigV4 header is given more than once";
     case errc::signed_header_absent: return "a signed header is not present in the request";
     case errc::bad_content_sha256: return "x-amz-content-sha256 is not a SHA-256 hex value or a known mode";

@@ -103,7 +103,8 @@ class chunk_signer {
 };
 
 /// The checksum algorithms of S3's flexible checksums (x-amz-checksum-*).
-enum class checksum_algorithm : std::uint8_t { none, crc32, crc32c, sha1, sha256, unsupported };
+/// CRC64NVME is CRC-64/NVME (its 8 bytes big-endian, base64), the SDKs' default since 2025.
+enum class checksum_algorithm : std::uint8_t { none, crc32, crc32c, sha1, sha256, unsupported, crc64nvme };
 
 namespace detail {
 inline checksum_algorithm checksum_from_header(std::string_view lower_name) {
@@ -111,6 +112,7 @@ inline checksum_algorithm checksum_from_header(std::string_view lower_name) {
   const auto a = lower_name.substr(15);
   if (a == "crc32") return checksum_algorithm::crc32;
   if (a == "crc32c") return checksum_algorithm::crc32c;
+  if (a == "crc64nvme") return checksum_algorithm::crc64nvme;
   if (a == "sha1") return checksum_algorithm::sha1;
   if (a == "sha256") return checksum_algorithm::sha256;
   if (a == "algorithm" || a == "type") return checksum_algorithm::none;
@@ -123,6 +125,7 @@ class checksum_state {
   void start(checksum_algorithm a) {
     a_ = a;
     crc_ = 0xFFFFFFFFu;
+    crc64_ = ~std::uint64_t{0};
     if (a == checksum_algorithm::sha1) h_.init(hash_algorithm::sha1);
     if (a == checksum_algorithm::sha256) h_.init(hash_algorithm::sha256);
   }
@@ -130,6 +133,7 @@ class checksum_state {
     switch (a_) {
       case checksum_algorithm::crc32: crc_ = crc_update(crc32_table, crc_, d); break;
       case checksum_algorithm::crc32c: crc_ = crc_update(crc32c_table, crc_, d); break;
+      case checksum_algorithm::crc64nvme: crc64_ = crc64nvme_update(crc64_, d); break;
       case checksum_algorithm::sha1:
       case checksum_algorithm::sha256: h_.update(d); break;
       default: break;
@@ -142,6 +146,12 @@ class checksum_state {
                          static_cast<char>((v >> 8) & 0xFF), static_cast<char>(v & 0xFF)};
       return base64_encode(std::string_view(b, 4));
     }
+    if (a_ == checksum_algorithm::crc64nvme) {
+      const std::uint64_t v = ~crc64_;
+      char b[8];
+      for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (56 - 8 * i)) & 0xFF);
+      return base64_encode(std::string_view(b, 8));
+    }
     if (a_ == checksum_algorithm::sha1 || a_ == checksum_algorithm::sha256) return base64_encode(h_.final().view());
     return {};
   }
@@ -150,6 +160,7 @@ class checksum_state {
  private:
   checksum_algorithm a_ = checksum_algorithm::none;
   std::uint32_t crc_ = 0;
+  std::uint64_t crc64_ = 0;
   hasher h_;
 };
 }  // namespace detail

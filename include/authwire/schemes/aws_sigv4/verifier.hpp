@@ -141,15 +141,21 @@ class verifier {
     struct amz_header {
       std::string_view value;
       std::size_t count = 0;
-    } h_date, h_token, h_sha, h_decoded, h_trailer;
+    } h_date, h_token, h_sha, h_decoded, h_trailer, h_plain_date;
     bool any_digest = false;
     // The x-amz-* header lines (their indices), for the all-signed check below.
     std::uint16_t amz_at[16];
     std::size_t amz_count = 0;
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
-      if (detail::equals_lower(name, "content-md5")) any_digest = true;
-      if (!has_amz_prefix(name)) continue;
+      if (!has_amz_prefix(name)) {
+        if (name.size() == 11 && detail::equals_lower(name, "content-md5")) {
+          any_digest = true;
+        } else if (name.size() == 4 && detail::equals_lower(name, "date") && h_plain_date.count++ == 0) {
+          h_plain_date.value = detail::trim_ows(req.headers[i].value);
+        }
+        continue;
+      }
       if (amz_count < 16 && i <= 0xFFFF) amz_at[amz_count] = static_cast<std::uint16_t>(i);
       ++amz_count;
       const std::string_view rest = name.substr(6);
@@ -179,16 +185,26 @@ class verifier {
     presigned_params pq;
     bool has_token = false;
     std::int64_t t = 0;
+    char date_buf[16];  // the ISO 8601 basic form of a fallback Date header
     if (!presigned) {
       auto a = parse_authorization(auth, opts_.limits);
       if (!a) return a.error();
       scope = a->credential;
       signed_headers = a->signed_headers;
       signature = a->signature;
-      if (h_date.count == 0) return {errc::missing_date, 0};
       if (h_date.count > 1) return {errc::duplicate_header, 0};
-      amz_date = h_date.value;
-      if (!detail::parse_amz_date(amz_date, t)) return {errc::bad_date, 0};
+      if (h_date.count == 1) {
+        amz_date = h_date.value;
+        if (!detail::parse_amz_date(amz_date, t)) return {errc::bad_date, 0};
+      } else {
+        // No X-Amz-Date: AWS takes the time from the Date header (ISO 8601 basic format or an
+        // IMF-fixdate); the string to sign and the scope check use its ISO 8601 basic form.
+        if (h_plain_date.count == 0) return {errc::missing_date, 0};
+        if (h_plain_date.count > 1) return {errc::duplicate_header, 0};
+        if (!detail::parse_date_header(h_plain_date.value, t)) return {errc::bad_date, 0};
+        detail::format_amz_date_to(t, date_buf);
+        amz_date = std::string_view(date_buf, sizeof date_buf);
+      }
       if (h_token.count > 1) return {errc::duplicate_header, 0};
       if (h_token.count) {
         has_token = true;
