@@ -235,3 +235,93 @@ TEST_CASE("grammar: leading_scheme finds the auth-scheme token and its offset", 
   CHECK(leading_scheme("  \"quoted\"") == std::make_pair(std::string_view(), std::size_t{2}));
   CHECK(leading_scheme("Bearer/x").first == "Bearer");  // stops at the first non-tchar
 }
+
+TEST_CASE("grammar: block scans stop where the byte loops stop, at every offset and length", "[grammar][simd]") {
+  // skip_qdtext / skip_tchar / skip_token68 scan 16 bytes at a time where SSE2 is there (the
+  // last partial block as the last 16 bytes of the input); the table loops are the reference.
+  // Each buffer is exactly n bytes on the heap, so a load past its end trips ASan.
+  using authwire::detail::scalar_run;
+  const struct {
+    std::size_t (*scan)(const char*, std::size_t, std::size_t) noexcept;
+    std::uint8_t cls;
+    char filler;
+  } scanners[] = {{authwire::detail::skip_qdtext, authwire::detail::cc_qdtext, 'a'},
+                  {authwire::detail::skip_tchar, authwire::detail::cc_tchar, 'Z'},
+                  {authwire::detail::skip_token68, authwire::detail::cc_token68, '9'}};
+  std::size_t checked = 0, stopped_early = 0;
+  for (const auto& sc : scanners) {
+    for (std::size_t n = 0; n <= 40; ++n) {
+      std::unique_ptr<char[]> buf(new char[n == 0 ? 1 : n]);
+      for (std::size_t pos = 0; pos <= n; ++pos) {  // pos == n: no odd byte
+        for (int b = 0; b < 256; ++b) {
+          if (pos == n && b > 0) break;
+          std::memset(buf.get(), sc.filler, n);
+          if (pos < n) buf[pos] = static_cast<char>(b);
+          for (std::size_t start : {std::size_t{0}, std::size_t{1}, std::size_t{7}, n > 17 ? n - 17 : 0, n > 3 ? n - 3 : 0, n}) {
+            if (start > n) continue;
+            const std::size_t want = scalar_run(buf.get(), start, n, sc.cls);
+            const std::size_t got = sc.scan(buf.get(), start, n);
+            if (got != want) {
+              INFO("n " << n << " pos " << pos << " byte " << b << " start " << start);
+              CHECK(got == want);
+            }
+            ++checked;
+            stopped_early += want < n ? 1 : 0;
+          }
+        }
+      }
+    }
+  }
+  CHECK(checked > 100000);
+  CHECK(stopped_early > 10000);
+}
+
+TEST_CASE("grammar: quoted values and tokens across block boundaries parse as the byte loops do", "[grammar][simd]") {
+  // A quoted value or token of every length from 0 to 70, then a byte that ends it (or not),
+  // at the end of the input or followed by more: the value, error code and offset each time.
+  for (std::size_t len = 0; len <= 70; ++len) {
+    const std::string body(len, 'v');
+    INFO("len " << len);
+    {
+      const std::string h = "Digest realm=\"" + body + "\"";
+      auto r = authwire::parse_challenges(h);
+      REQUIRE(r);
+      CHECK((*r)[0].params[0].raw_value == body);
+      CHECK((*r)[0].params[0].value_offset == 13);
+    }
+    {
+      const std::string h = "Digest realm=\"" + body + "\x7f\", a=b";
+      auto r = authwire::parse_challenges(h);
+      CHECK(r.code() == errc::control_character);
+      CHECK(r.offset() == 14 + len);
+    }
+    {
+      const std::string h = "Digest realm=\"" + body + "\t\xff\\\"x\"";
+      auto r = authwire::parse_challenges(h);
+      REQUIRE(r);
+      CHECK((*r)[0].params[0].raw_value == body + "\t\xff\\\"x");
+      CHECK((*r)[0].params[0].has_escapes);
+    }
+    {
+      const std::string h = "Digest realm=\"" + body;  // unterminated
+      auto r = authwire::parse_challenges(h);
+      CHECK(r.code() == errc::unterminated_quoted_string);
+      CHECK(r.offset() == 13);
+    }
+    if (len > 0) {
+      const std::string h = "Digest " + body + "!#=" + body + "~|";
+      auto r = authwire::parse_challenges(h);
+      REQUIRE(r);
+      CHECK((*r)[0].params[0].name == body + "!#");
+      CHECK((*r)[0].params[0].raw_value == body + "~|");
+      const std::string t = "Bearer " + body + "+/~==";
+      auto c = authwire::parse_challenges(t);
+      REQUIRE(c);
+      CHECK((*c)[0].token68 == body + "+/~==");
+      const std::string bad = "Digest " + body + "=" + body + "@";
+      auto e = authwire::parse_challenges(bad);
+      CHECK(e.code() == errc::junk_after_value);
+      CHECK(e.offset() == 8 + 2 * len);
+    }
+  }
+}

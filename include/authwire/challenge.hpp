@@ -100,10 +100,11 @@ class challenge_list {
  */
 template <class It>
 [[nodiscard]] result<challenge_list> parse_challenges(It first, It last, const parse_options& opts = {}) {
-  challenge_list l;
-  auto r = detail::parse_lines(first, last, detail::list_mode::challenges, opts, l.detail_storage());
-  if (!r) return r.error();
-  return l;
+  // Parsed in place: one named result, returned (and so constructed) in the caller's storage.
+  result<challenge_list> out{challenge_list{}};
+  auto r = detail::parse_lines(first, last, detail::list_mode::challenges, opts, out->detail_storage());
+  if (!r) out = r.error();
+  return out;
 }
 
 /// Parses one field value of `WWW-Authenticate` / `Proxy-Authenticate`.

@@ -58,10 +58,11 @@ class credentials_view {
  */
 template <class It>
 [[nodiscard]] result<credentials_view> parse_credentials(It first, It last, const parse_options& opts = {}) {
-  credentials_view c;
-  auto r = detail::parse_lines(first, last, detail::list_mode::credentials, opts, c.detail_storage());
-  if (!r) return r.error();
-  return c;
+  // Parsed in place: one named result, returned (and so constructed) in the caller's storage.
+  result<credentials_view> out{credentials_view{}};
+  auto r = detail::parse_lines(first, last, detail::list_mode::credentials, opts, out->detail_storage());
+  if (!r) out = r.error();
+  return out;
 }
 
 /// Parses one `Authorization` / `Proxy-Authorization` field value.

@@ -39,6 +39,14 @@
 #include "error.hpp"
 #include "result.hpp"
 
+// SSE2 block scanning (every x86-64 has it); AUTHWIRE_NO_SIMD selects the portable scalar loops.
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(AUTHWIRE_NO_SIMD)
+#define AUTHWIRE_GRAMMAR_SSE2 1
+#include <emmintrin.h>
+#else
+#define AUTHWIRE_GRAMMAR_SSE2 0
+#endif
+
 namespace authwire {
 inline namespace v1 {
 
@@ -99,6 +107,99 @@ constexpr bool has_class(char c, std::uint8_t cls) noexcept {
 
 /// ASCII-only lower-casing; HTTP names are case-insensitive in ASCII only.
 constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+/*
+ * Runs of one character class, 16 bytes at a time where SSE2 is there (every x86-64). A SIMD
+ * step only skips bytes that certainly belong to the run; the scalar loop after it, on the
+ * 256-entry table, is the authority on every byte it sees, so both paths return the same index.
+ * Loads never reach past the end of the input: the last partial block is read as the last 16
+ * bytes of the input (inputs shorter than 16 bytes are scanned by the scalar loop alone).
+ * AUTHWIRE_NO_SIMD selects the scalar loops everywhere (the tests build both).
+ */
+#if AUTHWIRE_GRAMMAR_SSE2
+/// Bit k set for each byte k of `x` that ends a quoted-string body run: DQUOTE, "\\", DEL and
+/// every byte below 0x20 (HTAB too: the scalar loop accepts it).
+struct qdtext_stops {
+  static unsigned mask(__m128i x) noexcept {
+  const __m128i stop =
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                   _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)),
+                                _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)));
+  return static_cast<unsigned>(_mm_movemask_epi8(stop));
+  }
+};
+/// Bit k clear for each byte k of `x` that is an ASCII letter or digit, or one of the bytes that
+/// `extra` accepts (a byte mask of the same shape); set otherwise.
+inline unsigned alnum_stops(__m128i x, __m128i extra) noexcept {
+  const __m128i lower = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+  const __m128i digit = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+  const __m128i ok = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(lower, _mm_set1_epi8(25)), lower),
+                   _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit)),
+      extra);
+  return static_cast<unsigned>(_mm_movemask_epi8(ok)) ^ 0xFFFFu;
+}
+/// tchar fast set: letters, digits, "-", ".", "_" (other tchars are left to the scalar loop).
+struct token_stops {
+  static unsigned mask(__m128i x) noexcept {
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('-'));  // "-" and "."
+    return alnum_stops(x, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(1)), d),
+                                       _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))));
+  }
+};
+/// token68 without "=": letters, digits, "-", ".", "/", "+", "_", "~" (exact).
+struct token68_stops {
+  static unsigned mask(__m128i x) noexcept {
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('-'));  // "-", ".", "/"
+    return alnum_stops(x, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(2)), d),
+                                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))),
+                                       _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
+                                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('~')))));
+  }
+};
+/// The first index at or after `i` (< n) whose byte `stops` flags, or the first index the SIMD
+/// step cannot vouch for (n, or a position of the last partial block when n < 16).
+template <class Stops>
+inline std::size_t simd_run(const char* s, std::size_t i, std::size_t n) noexcept {
+  for (; i + 16 <= n; i += 16) {
+    const unsigned m = Stops::mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
+    if (m != 0) return i + static_cast<std::size_t>(__builtin_ctz(m));
+  }
+  if (i < n && n >= 16) {
+    // Fewer than 16 bytes left: the last 16 bytes of the input, without those before i.
+    const unsigned m = Stops::mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16))) >> (i - (n - 16));
+    return m != 0 ? i + static_cast<std::size_t>(__builtin_ctz(m)) : n;
+  }
+  return i;
+}
+#endif
+
+/// First index at or after `i` whose byte is not of class `cls`, or `n`.
+inline std::size_t scalar_run(const char* s, std::size_t i, std::size_t n, std::uint8_t cls) noexcept {
+  while (i < n && has_class(s[i], cls)) ++i;
+  return i;
+}
+/// First index at or after `i` whose byte is not qdtext (RFC 9110 section 5.6.4), or `n`.
+inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_GRAMMAR_SSE2
+  i = simd_run<qdtext_stops>(s, i, n);
+#endif
+  return scalar_run(s, i, n, cc_qdtext);
+}
+/// First index at or after `i` whose byte is not a tchar (RFC 9110 section 5.6.2), or `n`.
+inline std::size_t skip_tchar(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_GRAMMAR_SSE2
+  i = simd_run<token_stops>(s, i, n);
+#endif
+  return scalar_run(s, i, n, cc_tchar);
+}
+/// First index at or after `i` whose byte is not a token68 character (without "="), or `n`.
+inline std::size_t skip_token68(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_GRAMMAR_SSE2
+  i = simd_run<token68_stops>(s, i, n);
+#endif
+  return scalar_run(s, i, n, cc_token68);
+}
 
 }  // namespace detail
 
@@ -326,13 +427,13 @@ class list_parser {
   list_parser(list_mode mode, const parse_options& opts, parsed_list& out) noexcept
       : mode_(mode), opts_(opts), out_(out), state_(mode == list_mode::params ? open : none) {}
 
-  result<void> line(std::string_view s, std::size_t base) {
-    s_ = s;
+  result<void> line(std::string_view sv, std::size_t base) {
     base_ = base;
+    const char* const s = sv.data();
+    const std::size_t n = sv.size();
     std::size_t i = 0;
-    const std::size_t n = s.size();
     while (true) {
-      i = skip_ows(i);
+      i = skip_ows(s, i, n);
       if (i >= n) return {};
       const char c = s[i];
       if (c == ',') {
@@ -341,16 +442,15 @@ class list_parser {
       }
       if (has_class(c, cc_ctl)) return err(errc::control_character, i);
       const std::size_t tok_begin = i;
-      i = scan_token(i);
+      i = skip_tchar(s, i, n);
       if (i == tok_begin) return err(errc::expected_token, tok_begin);
-      const std::string_view tok = s.substr(tok_begin, i - tok_begin);
+      const std::string_view tok(s + tok_begin, i - tok_begin);
       const std::size_t after_tok = i;
       const bool sp_follows = i < n && s[i] == ' ';
-      i = skip_ows(i);
+      i = skip_ows(s, i, n);
       if (i < n && s[i] == '=') {
-        auto r = param_from_name(tok, tok_begin, i);
-        if (!r) return r.error();
-        i = *r;
+        i = param_from_name(s, n, tok, tok_begin, i);
+        if (i == failed) return err_;
         continue;
       }
       if (mode_ == list_mode::params) return err(errc::expected_equals, i < n ? i : after_tok);
@@ -374,34 +474,31 @@ class list_parser {
       if (!r) return r;
       // token68, or the first element of #auth-param.
       const std::size_t t_begin = i;
-      std::size_t j = i;
-      while (j < n && has_class(s[j], cc_token68)) ++j;
+      std::size_t j = skip_token68(s, i, n);
       const bool any = j > t_begin;
       while (any && j < n && s[j] == '=') ++j;
       const std::size_t t_end = j;
-      j = skip_ows(j);
+      j = skip_ows(s, j, n);
       if (any && (j >= n || s[j] == ',')) {
         if (t_end - t_begin > opts_.max_value_length) return err(errc::value_too_long, t_begin);
-        auto& rec = out_.challenges.back();
-        rec.token68 = s.substr(t_begin, t_end - t_begin);
-        rec.has_token68 = true;
+        cur_->token68 = std::string_view(s + t_begin, t_end - t_begin);
+        cur_->has_token68 = true;
         state_ = t68;
         i = j;
         continue;
       }
       state_ = open;
       const std::size_t name_begin = i;
-      i = scan_token(i);
+      i = skip_tchar(s, i, n);
       if (i == name_begin) return err(has_class(s[i], cc_ctl) ? errc::control_character : errc::bad_character, i);
-      const std::string_view name = s.substr(name_begin, i - name_begin);
-      i = skip_ows(i);
+      const std::string_view name(s + name_begin, i - name_begin);
+      i = skip_ows(s, i, n);
       if (i >= n || s[i] != '=') {
         if (i < n && has_class(s[i], cc_ctl)) return err(errc::control_character, i);
         return err(errc::expected_equals, i);
       }
-      auto pr = param_from_name(name, name_begin, i);
-      if (!pr) return pr.error();
-      i = *pr;
+      i = param_from_name(s, n, name, name_begin, i);
+      if (i == failed) return err_;
     }
   }
 
@@ -412,17 +509,27 @@ class list_parser {
 
  private:
   enum state_t : std::uint8_t { none, bare, open, t68 };
+  static constexpr std::size_t failed = ~std::size_t{0};
 
   error err(errc e, std::size_t i) const noexcept { return {e, base_ + i}; }
   static error err_abs(errc e, std::size_t off) noexcept { return {e, off}; }
+  /// Records the error for line() and returns `failed`.
+  std::size_t fail(errc e, std::size_t i) noexcept {
+    err_ = {e, base_ + i};
+    return failed;
+  }
 
-  std::size_t skip_ows(std::size_t i) const noexcept {
-    while (i < s_.size() && (s_[i] == ' ' || s_[i] == '\t')) ++i;
+  static std::size_t skip_ows(const char* s, std::size_t i, std::size_t n) noexcept {
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
     return i;
   }
-  std::size_t scan_token(std::size_t i) const noexcept {
-    while (i < s_.size() && has_class(s_[i], cc_tchar)) ++i;
-    return i;
+
+  /// A pre-filter for the uniqueness check: equal names (case-insensitive) get the same bit, so
+  /// a name whose bit is not yet set in the challenge's mask cannot be a duplicate.
+  static std::uint64_t name_bit(std::string_view name) noexcept {
+    const auto f = static_cast<unsigned>(static_cast<unsigned char>(name.front()) | 0x20u);
+    const auto l = static_cast<unsigned>(static_cast<unsigned char>(name.back()) | 0x20u);
+    return std::uint64_t{1} << ((f * 5u + l * 3u + static_cast<unsigned>(name.size())) & 63u);
   }
 
   result<void> start_challenge(std::string_view scheme, std::size_t at) {
@@ -431,81 +538,92 @@ class list_parser {
     if (out_.challenges.size() >= opts_.max_challenges) return err(errc::too_many_challenges, at);
     out_.challenges.push_back({scheme, {}, static_cast<std::uint32_t>(base_ + at),
                                static_cast<std::uint32_t>(out_.params.size()), 0, false});
+    cur_ = &out_.challenges.back();
+    name_mask_ = 0;
     return {};
   }
 
-  // `name` at name_at, '=' at eq. Parses the value; returns the index after the element.
-  result<std::size_t, errc> param_from_name(std::string_view name, std::size_t name_at, std::size_t eq) {
-    const std::size_t n = s_.size();
-    switch (state_) {
-      case open: break;
-      case t68: return error{errc::token68_followed_by_more, base_ + name_at};
-      case none:
-      case bare: return error{errc::parameter_without_challenge, base_ + name_at};
+  // `name` at name_at, '=' at eq. Parses the value; returns the index after the element, or
+  // `failed` with the error in err_.
+  std::size_t param_from_name(const char* s, std::size_t n, std::string_view name, std::size_t name_at,
+                              std::size_t eq) {
+    if (state_ != open) {
+      return fail(state_ == t68 ? errc::token68_followed_by_more : errc::parameter_without_challenge, name_at);
     }
-    std::size_t i = skip_ows(eq + 1);
-    auth_param_view p;
-    p.name = name;
-    p.name_offset = static_cast<std::uint32_t>(base_ + name_at);
-    p.value_offset = static_cast<std::uint32_t>(base_ + i);
-    if (i >= n || s_[i] == ',') return error{errc::missing_value, base_ + i};
-    if (s_[i] == '"') {
+    std::size_t i = skip_ows(s, eq + 1, n);
+    if (i >= n || s[i] == ',') return fail(errc::missing_value, i);
+    const std::size_t value_at = i;
+    std::string_view raw;
+    bool quoted = false, esc = false;
+    if (s[i] == '"') {
       const std::size_t open_q = i++;
       const std::size_t v_begin = i;
-      bool esc = false;
       while (true) {
         // qdtext excludes DQUOTE and "\\": run over plain text, then look at the stop byte.
-        while (i < n && has_class(s_[i], cc_qdtext)) ++i;
-        if (i >= n) return error{errc::unterminated_quoted_string, base_ + open_q};
-        const char c = s_[i];
+        i = skip_qdtext(s, i, n);
+        if (i >= n) return fail(errc::unterminated_quoted_string, open_q);
+        const char c = s[i];
         if (c == '"') break;
         if (c == '\\') {
-          if (i + 1 >= n) return error{errc::unterminated_quoted_string, base_ + open_q};
-          if (!has_class(s_[i + 1], cc_qpair)) return error{errc::control_character, base_ + i + 1};
+          if (i + 1 >= n) return fail(errc::unterminated_quoted_string, open_q);
+          if (!has_class(s[i + 1], cc_qpair)) return fail(errc::control_character, i + 1);
           esc = true;
           i += 2;
           continue;
         }
-        return error{errc::control_character, base_ + i};  // neither qdtext, DQUOTE nor "\\"
+        return fail(errc::control_character, i);  // neither qdtext, DQUOTE nor "\\"
       }
-      if (i - v_begin > opts_.max_value_length) return error{errc::value_too_long, base_ + open_q};
-      p.raw_value = s_.substr(v_begin, i - v_begin);
-      p.quoted = true;
-      p.has_escapes = esc;
+      if (i - v_begin > opts_.max_value_length) return fail(errc::value_too_long, open_q);
+      raw = std::string_view(s + v_begin, i - v_begin);
+      quoted = true;
       ++i;
     } else {
       const std::size_t v_begin = i;
-      i = scan_token(i);
-      if (i == v_begin)
-        return error{has_class(s_[i], cc_ctl) ? errc::control_character : errc::bad_character, base_ + i};
-      if (i - v_begin > opts_.max_value_length) return error{errc::value_too_long, base_ + v_begin};
-      p.raw_value = s_.substr(v_begin, i - v_begin);
+      i = skip_tchar(s, i, n);
+      if (i == v_begin) return fail(has_class(s[i], cc_ctl) ? errc::control_character : errc::bad_character, i);
+      if (i - v_begin > opts_.max_value_length) return fail(errc::value_too_long, v_begin);
+      raw = std::string_view(s + v_begin, i - v_begin);
     }
-    i = skip_ows(i);
-    if (i < n && s_[i] != ',')
-      return error{has_class(s_[i], cc_ctl) ? errc::control_character : errc::junk_after_value, base_ + i};
+    if (i < n && s[i] != ',') {
+      i = skip_ows(s, i, n);
+      if (i < n && s[i] != ',')
+        return fail(has_class(s[i], cc_ctl) ? errc::control_character : errc::junk_after_value, i);
+    }
     // Attach to the current challenge (or the plain list): count limit and uniqueness.
     std::size_t first = 0, count = out_.params.size();
     if (mode_ != list_mode::params) {
-      first = out_.challenges.back().first_param;
-      count = out_.challenges.back().param_count;
+      first = cur_->first_param;
+      count = cur_->param_count;
     }
-    if (count >= opts_.max_parameters) return error{errc::too_many_parameters, base_ + name_at};
+    if (count >= opts_.max_parameters) return fail(errc::too_many_parameters, name_at);
     if (count < hashed_after) {
-      for (std::size_t k = first; k < first + count; ++k)
-        if (iequals(out_.params[k].name, name)) return error{errc::duplicate_parameter, base_ + name_at};
+      const std::uint64_t bit = name_bit(name);
+      if (name_mask_ & bit) {
+        const auth_param_view* ps = out_.params.data();
+        for (std::size_t k = first; k < first + count; ++k)
+          if (iequals(ps[k].name, name)) return fail(errc::duplicate_parameter, name_at);
+      }
+      name_mask_ |= bit;
     } else {
       // Many parameters (only with raised limits): a case-insensitive hash set keeps the
       // uniqueness check linear. It allocates, which ordinary headers never reach.
       if (!names_ || names_first_ != first) {
         names_ = std::make_unique<name_set>();
         names_first_ = first;
-        for (std::size_t k = first; k < first + count; ++k) names_->insert(out_.params[k].name);
+        const auth_param_view* ps = out_.params.data();
+        for (std::size_t k = first; k < first + count; ++k) names_->insert(ps[k].name);
       }
-      if (!names_->insert(name).second) return error{errc::duplicate_parameter, base_ + name_at};
+      if (!names_->insert(name).second) return fail(errc::duplicate_parameter, name_at);
     }
+    auth_param_view p;
+    p.name = name;
+    p.raw_value = raw;
+    p.name_offset = static_cast<std::uint32_t>(base_ + name_at);
+    p.value_offset = static_cast<std::uint32_t>(base_ + value_at);
+    p.quoted = quoted;
+    p.has_escapes = esc;
     out_.params.push_back(p);
-    if (mode_ != list_mode::params) ++out_.challenges.back().param_count;
+    if (mode_ != list_mode::params) ++cur_->param_count;
     return i;
   }
 
@@ -521,7 +639,7 @@ class list_parser {
   };
   using name_set = std::unordered_set<std::string_view, ci_hash, ci_equal>;
   // At inline_params, so that every header the parser keeps inline is also checked without
-  // allocating (the quadratic scan is at most 496 comparisons).
+  // allocating (the quadratic scan is at most 496 comparisons, and the name mask skips most).
   static constexpr std::size_t hashed_after = inline_params;
 
   std::unique_ptr<name_set> names_;
@@ -530,8 +648,10 @@ class list_parser {
   const parse_options& opts_;
   parsed_list& out_;
   state_t state_;
-  std::string_view s_;
+  challenge_rec* cur_ = nullptr;  ///< the open challenge (its record), when mode_ is not params
+  std::uint64_t name_mask_ = 0;   ///< name_bit() of the current challenge's (or list's) names
   std::size_t base_ = 0;
+  error err_{};
 };
 
 /// Parses field lines [first, last) of string_views as one header (joined by ", ").
