@@ -1237,6 +1237,118 @@ TEST_CASE("digest: auth-int rspauth over the response body", "[digest][server][c
         dg::errc::bad_authentication_info);
 }
 
+namespace {
+// The Authentication-Info the generic builder makes from independently computed values (the
+// reference for the handler's one-pass writer): rspauth from compute_response with an empty
+// method (A2 = ":" uri), then qop, cnonce, nc and, when given, nextnonce.
+std::string reference_info(dg::algorithm alg, dg::qop q, const std::string& nonce, const std::string& nc,
+                           const std::string& cnonce, const std::string& uri, bool rspauth, const std::string& next) {
+  authwire::authentication_info_builder b;
+  if (rspauth && q == dg::qop::auth) {
+    const std::string ha1 = dg::ha1(alg, "Mufasa", "http-auth@example.org", "Circle of Life");
+    b.param("rspauth", dg::compute_response(alg, q, ha1, nonce, nc, cnonce, "", uri), authwire::quoting::always);
+  }
+  b.param("qop", dg::to_string(q), authwire::quoting::never);
+  b.param("cnonce", cnonce, authwire::quoting::always);
+  b.param("nc", nc, authwire::quoting::never);
+  if (!next.empty()) b.param("nextnonce", next, authwire::quoting::always);
+  auto s = b.str();
+  return s ? *s : std::string();
+}
+
+// A quoted-string holding `v` (DQUOTE and backslash as quoted-pairs).
+std::string quote(const std::string& v) {
+  std::string o = "\"";
+  for (char ch : v) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += ch;
+  }
+  return o + "\"";
+}
+}  // namespace
+
+TEST_CASE("digest: Authentication-Info equals the generic builder's, over cnonce shapes and options",
+          "[digest][server][authinfo]") {
+  const std::string cnonces[] = {"0a4f113b", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "a\"b", "back\\slash\\",
+                                 "tab\there", "obs\xe9text", "\ttabs\t", std::string(256, 'c')};
+  int n = 0, empty = 0;
+  for (auto alg : {dg::algorithm::md5, dg::algorithm::sha256, dg::algorithm::sha512_256_sess})
+    for (auto q : {dg::qop::auth, dg::qop::auth_int})
+      for (const auto& cnonce : cnonces)
+        for (bool rspauth : {true, false})
+          for (bool next : {false, true}) {
+            INFO(dg::to_string(alg) << " qop=" << dg::to_string(q) << " cnonce=" << cnonce << " rspauth=" << rspauth
+                                    << " next=" << next);
+            round_trip_env env({alg});
+            env.o.send_rspauth = rspauth;
+            env.h = std::make_unique<dg::handler>(env.o, env.acc.lookup());
+            env.tr.method = "POST";
+            env.tr.body = "x";
+            env.tr.has_body = true;
+            forge f(env);
+            f.r.method = "POST";
+            f.r.cnonce = "PLACEHOLDER";
+            f.r.body = env.tr.body;
+            f.r.has_body = true;
+            f.r.prefer_auth_int = q == dg::qop::auth_int;
+            std::string a = f.build();
+            // The real cnonce (possibly with quoted-pairs and an HTAB, which the client
+            // builder refuses) and the response over it.
+            const std::string nc = "00000001";
+            const std::string body_hash = q == dg::qop::auth_int ? authwire::hash(dg::hash_of(alg), "x").hex() : "";
+            const std::string ha1 = dg::ha1(alg, "Mufasa", "http-auth@example.org", "Circle of Life");
+            const std::string resp =
+                dg::compute_response(alg, q, ha1, f.ci.nonce, nc, cnonce, "POST", env.tr.target, body_hash);
+            const std::size_t cp = a.find("cnonce=\"PLACEHOLDER\"");
+            REQUIRE(cp != std::string::npos);
+            a.replace(cp + 7, 13, quote(cnonce));
+            const std::size_t rp = a.find("response=\"") + 10;
+            a.replace(rp, resp.size(), resp);
+            if (next) env.now += env.o.nonce_lifetime - 5;
+            env.tr.auth = a;
+            const auto r = env.h->check(env.tr.view(), a);
+            REQUIRE(r.code == dg::errc::ok);
+            REQUIRE(r.cred.qop == q);
+            CHECK(r.rspauth.n == 0);  // check() leaves rspauth to authentication_info()
+            if (!next) CHECK(env.h->authentication_info(env.tr.view(), r) ==
+                             reference_info(alg, q, f.ci.nonce, nc, cnonce, env.tr.target, rspauth, ""));
+            const auto v = env.send(a);
+            REQUIRE(v.kind == verdict_kind::allow);
+            std::string nn;
+            if (next && !v.authentication_info.empty()) {
+              auto info = authwire::parse_authentication_info(v.authentication_info);
+              REQUIRE(info);
+              REQUIRE(info->find("nextnonce"));
+              nn = info->find("nextnonce")->value();
+              CHECK(nn.size() == 48);
+            }
+            const std::string want = reference_info(alg, q, f.ci.nonce, nc, cnonce, env.tr.target, rspauth, nn);
+            CHECK(v.authentication_info == want);
+            empty += want.empty();
+            ++n;
+          }
+  CHECK(n == 3 * 2 * 8 * 2 * 2);
+  CHECK(empty == 3 * 2 * 2 * 2 * 2);  // the cnonces with HTAB: nothing can be sent back
+}
+
+TEST_CASE("digest: send_authentication_info = false sends none, and the request is still accepted once",
+          "[digest][server][authinfo]") {
+  round_trip_env env({dg::algorithm::sha256});
+  env.o.send_authentication_info = false;
+  env.h = std::make_unique<dg::handler>(env.o, env.acc.lookup());
+  forge f(env);
+  const std::string a = f.build();
+  env.now += env.o.nonce_lifetime - 5;  // nextnonce would be due
+  auto v = env.send(a);
+  REQUIRE(v.kind == verdict_kind::allow);
+  CHECK(v.identity == "Mufasa");
+  CHECK(v.authentication_info.empty());
+  CHECK(env.send(a).reason == "replayed_nc");
+  f.pw = "wrong";
+  f.r.nc = 2;
+  CHECK(env.send(f.build()).reason == "invalid_response");
+}
+
 TEST_CASE("digest: auth-int with the body's SHA-256 instead of the body", "[digest][server]") {
   round_trip_env env({dg::algorithm::sha256});
   forge f(env);

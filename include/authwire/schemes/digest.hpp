@@ -410,6 +410,12 @@ inline hasher& thread_hasher() {
   return h;
 }
 
+/// The thread's second context: the response prefix kept for rspauth.
+inline hasher& thread_prefix_hasher() {
+  thread_local hasher h;
+  return h;
+}
+
 /// Scratch strings reused by the verifier on this thread (no allocation once warm).
 struct scratch {
   std::string user;      // unescaped or decoded username, or the user a userhash maps to
@@ -869,6 +875,11 @@ class buffered_hasher {
     flush();
     return h_.final();
   }
+  /// The context with everything so far hashed (to copy its state).
+  const hasher& flushed() noexcept {
+    flush();
+    return h_;
+  }
 
  private:
   void flush() noexcept {
@@ -908,8 +919,13 @@ inline hexbuf ha2(const response_inputs& in, std::string_view method) {
   return r;
 }
 
-/// The response digest (bytes): KD(HA1, nonce:nc:cnonce:qop:HA2) or, without qop, KD(HA1, nonce:HA2).
-inline digest_bytes response_digest(const hexbuf& session_ha1_hex, const hexbuf& ha2_hex, const response_inputs& in) {
+/**
+ * The response digest (bytes): KD(HA1, nonce:nc:cnonce:qop:HA2) or, without qop, KD(HA1, nonce:HA2).
+ * With `prefix`, that context is left holding the state after `HA1:nonce:...:qop:` (everything
+ * but HA2): rspauth shares this prefix (RFC 7616 section 3.5), so it is hashed once.
+ */
+inline digest_bytes response_digest(const hexbuf& session_ha1_hex, const hexbuf& ha2_hex, const response_inputs& in,
+                                    hasher* prefix = nullptr) {
   buffered_hasher h(thread_hasher().init(hash_of(in.alg)));
   h.update(session_ha1_hex.view()).update(":");
   update_field(h, in.nonce_p, in.nonce);
@@ -919,6 +935,7 @@ inline digest_bytes response_digest(const hexbuf& session_ha1_hex, const hexbuf&
     update_field(h, in.cnonce_p, in.cnonce);
     h.update(":").update(in.qop_text).update(":");
   }
+  if (prefix) prefix->copy_from(h.flushed());
   h.update(ha2_hex.view());
   return h.final();
 }
@@ -1025,6 +1042,13 @@ struct options {
   /// Highest nc accepted per nonce (0: no limit); beyond it the client gets stale=true and a new
   /// nonce (libmicrohttpd's MHD_OPTION_DIGEST_AUTH_DEFAULT_MAX_NC).
   std::uint32_t max_nc = 0;
+  /// Send Authentication-Info on accepted requests (verdict::authentication_info). RFC 7616
+  /// section 3.5 makes it optional (the server MAY add it); without it a client gets no
+  /// nextnonce and no rspauth, and simply receives stale=true when its nonce expires.
+  bool send_authentication_info = true;
+  /// Put rspauth (the server's proof of knowing the secret, mutual authentication) into it;
+  /// false leaves out the two hashes that rspauth costs, keeping qop, cnonce, nc, nextnonce.
+  bool send_rspauth = true;
   std::shared_ptr<state_store> store;    ///< nonce counts; null: an in-process memory_store
   clock_fn clock = system_clock();
   random_fn random = system_random();
@@ -1040,6 +1064,9 @@ struct check_result {
   bool registered = false;     ///< the nonce came from register_challenge
   detail::hexbuf session_ha1;  ///< for rspauth
   std::string_view user;       ///< the identity (valid until the next check on this thread)
+  /// rspauth (hex) for qop=auth, when verify() asked for it (empty from check()): computed
+  /// from the response's own prefix state, only once the response matched.
+  detail::hexbuf rspauth;
 };
 
 namespace detail {
@@ -1253,8 +1280,10 @@ class handler final : public scheme_handler {
     return out;  // one named result: returned in place, never copied
   }
 
-  /// check() into `out` (a fresh check_result).
-  void check_into(const request_view& req, std::string_view authorization, check_result& out) {
+  /// check() into `out` (a fresh check_result). With `want_rspauth`, an accepted qop=auth
+  /// request also gets `out.rspauth`, hashed from the prefix the response shares with it.
+  void check_into(const request_view& req, std::string_view authorization, check_result& out,
+                  bool want_rspauth = false) {
     const error pe = detail::parse_into(authorization, o_.limits, out.cred);
     if (pe.code != errc::ok) {
       out.code = pe.code;
@@ -1382,7 +1411,9 @@ class handler final : public scheme_handler {
     in.body_hash_hex = body_hash.view();
     detail::session_ha1(h1, in);
     const auto h2 = detail::ha2(in, req.method);
-    const digest_bytes expected = detail::response_digest(h1, h2, in);
+    const bool rsp = want_rspauth && c.qop == qop::auth;
+    hasher* const prefix = rsp ? &detail::thread_prefix_hasher() : nullptr;
+    const digest_bytes expected = detail::response_digest(h1, h2, in, prefix);
     std::array<unsigned char, 64> got{};
     detail::hex_decode_checked(c.response.raw_value, got.data());  // all_hex and length checked by parse()
     const bool match = constant_time_equal(expected.view(), std::string_view(reinterpret_cast<const char*>(got.data()),
@@ -1391,11 +1422,17 @@ class handler final : public scheme_handler {
     out.session_ha1 = h1;
     out.user = s.user;
     if (now > out.issued_at + o_.nonce_lifetime) return fail_with(out, errc::stale_nonce, c.nonce.value_offset);
+    if (prefix) {
+      // rspauth = KD(HA1, nonce:nc:cnonce:qop:H(":" uri)): the same prefix, another HA2.
+      const auto h2r = detail::ha2(in, {});
+      out.rspauth.set(prefix->update(h2r.view()).final());
+    }
   }
 
   /// Verifies Digest credentials: check(), then the nonce count, then the verdict.
   verdict verify(const request_view& req, std::string_view authorization) override {
-    check_result r = check(req, authorization);
+    check_result r;
+    check_into(req, authorization, r, o_.send_authentication_info && o_.send_rspauth);
     if (r.code == errc::ok) {
       const std::int64_t now = o_.clock();
       auto& s = detail::thread_scratch();
@@ -1416,7 +1453,7 @@ class handler final : public scheme_handler {
     }
     if (r.code == errc::ok) {
       verdict v = verdict::allow(std::string(r.user));
-      v.authentication_info = authentication_info(req, r);
+      if (o_.send_authentication_info) write_authentication_info(req, r, v.authentication_info);
       return v;
     }
     return refuse(req, r.code);
@@ -1463,39 +1500,86 @@ class handler final : public scheme_handler {
 
   /**
    * The Authentication-Info value for an accepted request (RFC 7616 section 3.5): rspauth (qop
-   * auth; for auth-int the response body is not known here, so rspauth is left out), qop,
-   * cnonce, nc, and nextnonce when the nonce nears its end.
+   * auth, unless options::send_rspauth is false; for auth-int the response body is not known
+   * here, so rspauth is left out), qop, cnonce, nc, and nextnonce when the nonce nears its end.
+   * Empty when the cnonce holds a control character (it cannot be sent back in a header).
    */
   std::string authentication_info(const request_view& req, const check_result& r) {
+    std::string out;
+    write_authentication_info(req, r, out);
+    return out;
+  }
+
+  /**
+   * authentication_info() into `out` (replaced): the same text, written in one pass with one
+   * allocation at most. Uses `r.rspauth` when verify() computed it.
+   */
+  void write_authentication_info(const request_view& req, const check_result& r, std::string& out) {
     const credentials& c = r.cred;
-    authentication_info_builder b;
-    if (c.qop == qop::auth) {
-      detail::response_inputs in;
-      in.alg = c.algorithm;
-      in.q = c.qop;
-      in.nonce_p = &c.nonce;
-      in.cnonce_p = &c.cnonce;
-      in.nc = c.nc_param.raw_value;
-      in.qop_text = c.qop_param.raw_value;
-      in.uri_p = &c.uri;
-      const auto h2 = detail::ha2(in, {});
-      const auto rsp = detail::response_digest(r.session_ha1, h2, in);
-      detail::hexbuf hx;
-      hx.set(rsp);
-      b.param("rspauth", hx.view(), quoting::always);
+    out.clear();
+    detail::hexbuf computed;
+    const detail::hexbuf* rsp = nullptr;
+    if (o_.send_rspauth && c.qop == qop::auth) {
+      if (r.rspauth.n != 0) {
+        rsp = &r.rspauth;
+      } else {
+        detail::response_inputs in;
+        in.alg = c.algorithm;
+        in.q = c.qop;
+        in.nonce_p = &c.nonce;
+        in.cnonce_p = &c.cnonce;
+        in.nc = c.nc_param.raw_value;
+        in.qop_text = c.qop_param.raw_value;
+        in.uri_p = &c.uri;
+        const auto h2 = detail::ha2(in, {});
+        computed.set(detail::response_digest(r.session_ha1, h2, in));
+        rsp = &computed;
+      }
     }
+    // The cnonce goes back as a quoted-string: DQUOTE and backslash escaped; a control
+    // character (HTAB included) cannot be sent, and then nothing is (as the builder refuses it).
+    std::size_t cnonce_len = 0;
+    bool bad = false;
     if (c.qop != qop::none) {
-      b.param("qop", to_string(c.qop), quoting::never);
-      std::string cn;
-      detail::append_unescaped(cn, c.cnonce);
-      b.param("cnonce", cn, quoting::always);
-      b.param("nc", c.nc_param.raw_value, quoting::never);
+      detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
+        for (const char ch : piece) {
+          bad = bad || authwire::detail::has_class(ch, authwire::detail::cc_ctl) || ch == '\t';
+          cnonce_len += (ch == '"' || ch == '\\') ? 2 : 1;
+        }
+      });
     }
     const std::int64_t now = o_.clock();
-    if (r.issued_at + o_.nonce_lifetime - now < o_.nextnonce_within)
-      b.param("nextnonce", make_nonce(req), quoting::always);
-    auto s = b.str();
-    return s ? std::move(*s) : std::string();
+    const bool next = r.issued_at + o_.nonce_lifetime - now < o_.nextnonce_within;
+    if (bad) return;
+    const std::string_view q = to_string(c.qop);
+    std::size_t size = 0;
+    if (rsp) size += 10 + rsp->n + 2;                       // rspauth="<hex>",SP
+    if (c.qop != qop::none) size += 4 + q.size() + 2 + 9 + cnonce_len + 2 + 3 + c.nc_param.raw_value.size() + 2;
+    if (next) size += 11 + detail::nonce_text_size + 1;   // nextnonce="<nonce>"
+    out.reserve(size);
+    if (rsp) out.append("rspauth=\"").append(rsp->view()).push_back('"');
+    if (c.qop != qop::none) {
+      if (!out.empty()) out.append(", ");
+      out.append("qop=").append(q).append(", cnonce=\"");
+      detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
+        std::size_t from = 0;
+        for (std::size_t i = 0; i < piece.size(); ++i) {
+          if (piece[i] != '"' && piece[i] != '\\') continue;
+          out.append(piece.substr(from, i - from)).push_back('\\');
+          from = i;
+        }
+        out.append(piece.substr(from));
+      });
+      out.append("\", nc=").append(c.nc_param.raw_value);
+    }
+    if (next) {
+      if (!out.empty()) out.append(", ");
+      out.append("nextnonce=\"");
+      const std::size_t at = out.size();
+      out.append(detail::nonce_text_size, '\0');
+      write_nonce(req, &out[at]);
+      out.push_back('"');
+    }
   }
 
  private:
