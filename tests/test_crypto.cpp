@@ -160,6 +160,78 @@ TEST_CASE("crypto: constant_time_equal", "[crypto]") {
   CHECK_FALSE(authwire::constant_time_equal("xbc", "abc"));  // first byte differs
 }
 
+TEST_CASE("crypto: constant_time_equal, every length and every single-byte difference", "[crypto]") {
+  // Lengths 0..40 cover the 8-byte words, the byte tail and both together; every position
+  // and several bit patterns (the high bit, the low bit, all bits) must make it unequal.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>(0x30 + (i * 7) % 64);
+    std::string b = a;
+    CHECK(authwire::constant_time_equal(a, b));
+    for (std::size_t i = 0; i < n; ++i)
+      for (const int flip : {0x01, 0x80, 0xFF, 0x10}) {
+        b[i] = static_cast<char>(static_cast<unsigned char>(a[i]) ^ flip);
+        if (authwire::constant_time_equal(a, b)) FAIL("equal despite byte " << i << " of " << n << " ^ " << flip);
+        b[i] = a[i];
+      }
+    CHECK(authwire::constant_time_equal(a, b));
+    // Unequal lengths, including a prefix (same bytes, one more or one fewer).
+    CHECK_FALSE(authwire::constant_time_equal(a, a + "x"));
+    CHECK_FALSE(authwire::constant_time_equal(a + '\0', a));
+    if (n > 0) CHECK_FALSE(authwire::constant_time_equal(std::string_view(a).substr(1), a));
+  }
+  // Unaligned views into one buffer.
+  const std::string buf = "xxABCDEFGHIJKLMNOPQRSTUVWXYZyyABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const std::string_view v(buf);
+  CHECK(authwire::constant_time_equal(v.substr(2, 26), v.substr(30, 26)));
+  CHECK_FALSE(authwire::constant_time_equal(v.substr(2, 27), v.substr(30, 27)));
+}
+
+TEST_CASE("crypto: digest_bytes::hex_to equals a byte-by-byte reference for every size and byte", "[crypto]") {
+  // Sizes 0..64 take the 16-byte vector path, the scalar tail, or both.
+  for (std::size_t n = 0; n <= 64; ++n) {
+    authwire::digest_bytes d;
+    d.size = n;
+    for (std::size_t i = 0; i < n; ++i) d.data[i] = static_cast<unsigned char>((i * 37 + n * 11) & 0xFF);
+    std::string want;
+    for (std::size_t i = 0; i < n; ++i) {
+      want += "0123456789abcdef"[d.data[i] >> 4];
+      want += "0123456789abcdef"[d.data[i] & 15];
+    }
+    CHECK(d.hex() == want);
+  }
+  // Every byte value in every lane.
+  for (int b = 0; b < 256; ++b) {
+    authwire::digest_bytes d;
+    d.size = 64;
+    d.data.fill(static_cast<unsigned char>(b));
+    const std::string h = d.hex();
+    char pair[3];
+    std::snprintf(pair, sizeof pair, "%02x", b);
+    std::string want;
+    for (int i = 0; i < 64; ++i) want += pair;
+    if (h != want) FAIL("hex of byte " << b << ": " << h);
+  }
+}
+
+TEST_CASE("crypto: secure_wipe zeroes the bytes", "[crypto]") {
+  std::string s = "a secret of some length, longer than SSO";
+  const std::size_t n = s.size();
+  authwire::secure_wipe(s);
+  CHECK(s.size() == n);
+  CHECK(s == std::string(n, '\0'));
+  unsigned char k[37];
+  for (auto& c : k) c = 0xAB;
+  authwire::secure_wipe(k + 1, 35);
+  CHECK(k[0] == 0xAB);
+  CHECK(k[36] == 0xAB);
+  for (std::size_t i = 1; i < 36; ++i) CHECK(k[i] == 0);
+  authwire::secure_wipe(nullptr, 0);  // nothing to do
+  std::string empty;
+  authwire::secure_wipe(empty);
+  CHECK(empty.empty());
+}
+
 TEST_CASE("crypto: random bytes", "[crypto][random]") {
   unsigned char a[32] = {}, b[32] = {};
   authwire::random_bytes(a, sizeof a);

@@ -5,19 +5,25 @@
  *        HMAC, random bytes, constant-time comparison, public-key signatures.
  *
  * Digests and the HMAC implementation are fetched once per process (no per-call lookup by
- * name); contexts are reused through thread-local objects. Nothing here is written by hand.
+ * name); contexts are reused through thread-local objects. No primitive is written by hand (only the
+ * branch-free comparison and the secure wipe below are, which are not primitives).
  */
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -89,7 +95,24 @@ struct digest_bytes {
   /// Writes 2*size lower-case hex digits to `out`.
   void hex_to(char* out) const noexcept {
     constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < size; ++i) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    // 16 bytes at a time: split into nibbles, interleave (high first), map 0..9 to '0'..'9'
+    // and 10..15 to 'a'..'f' ('0' + n, plus 39 where n > 9).
+    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9);
+    const __m128i zero_char = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+    for (; i + 16 <= size; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data.data() + i));
+      const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), low4);
+      const __m128i lo = _mm_and_si128(x, low4);
+      __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+      a = _mm_add_epi8(_mm_add_epi8(a, zero_char), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+      b = _mm_add_epi8(_mm_add_epi8(b, zero_char), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i), a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i + 16), b);
+    }
+#endif
+    for (; i < size; ++i) {
       out[2 * i] = digits[data[i] >> 4];
       out[2 * i + 1] = digits[data[i] & 15];
     }
@@ -219,12 +242,57 @@ inline digest_bytes hmac_sha256(std::string_view key, std::string_view msg) noex
   return h.init(hash_algorithm::sha256, key).update(msg).final();
 }
 
-/// Compares two secrets in time that depends only on their lengths (CRYPTO_memcmp).
+/**
+ * Compares two secrets in time that depends only on their lengths: the XOR of every 8-byte
+ * word (then of the remaining bytes) is OR-ed into one accumulator, with no branch on the
+ * data, and only the final accumulator is tested. An empty asm statement makes the
+ * accumulator opaque to the optimiser on every step, so it cannot turn the loop into an early
+ * exit; compilers without GNU asm use OpenSSL's CRYPTO_memcmp. Unequal lengths return false
+ * at once (lengths are not secret).
+ */
 inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
+#if defined(__GNUC__) || defined(__clang__)
+  const char* const p = a.data();
+  const char* const q = b.data();
+  const std::size_t n = a.size();
+  std::uint64_t acc = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, p + i, 8);
+    std::memcpy(&y, q + i, 8);
+    acc |= x ^ y;
+    __asm__("" : "+r"(acc));
+  }
+  for (; i < n; ++i) {
+    acc |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]) ^ static_cast<unsigned char>(q[i]));
+    __asm__("" : "+r"(acc));
+  }
+  return acc == 0;
+#else
   if (a.empty()) return true;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+#endif
 }
+
+/**
+ * Overwrites `n` bytes at `p` with zeros in a way the compiler may not remove as a dead store
+ * (a secret about to be released or reused): memset followed by a compiler barrier that
+ * claims to read the memory (GCC, Clang), else OPENSSL_cleanse.
+ */
+inline void secure_wipe(void* p, std::size_t n) noexcept {
+  if (n == 0) return;
+#if defined(__GNUC__) || defined(__clang__)
+  std::memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+  OPENSSL_cleanse(p, n);
+#endif
+}
+
+/// Wipes the bytes of `s` (its size; the capacity beyond is not touched), see above.
+inline void secure_wipe(std::string& s) noexcept { secure_wipe(s.data(), s.size()); }
 
 /// A source of random bytes; injectable so that tests are exact.
 using random_fn = std::function<void(unsigned char*, std::size_t)>;

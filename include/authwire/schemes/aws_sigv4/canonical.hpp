@@ -306,7 +306,7 @@ inline digest_bytes derive_signing_key(std::string_view secret, std::string_view
   k.reserve(4 + secret.size());
   k.append("AWS4").append(secret);
   digest_bytes d = hmac_sha256(k, date);
-  OPENSSL_cleanse(k.data(), k.size());
+  secure_wipe(k);
   d = hmac_sha256(d.view(), region);
   d = hmac_sha256(d.view(), service);
   return hmac_sha256(d.view(), scope_terminator);
@@ -346,7 +346,7 @@ class signing_key_cache {
     } else {
       auto victim = std::min_element(entries_.begin(), entries_.end(),
                                      [](const entry& a, const entry& b) { return a.used < b.used; });
-      OPENSSL_cleanse(victim->secret.data(), victim->secret.size());
+      secure_wipe(victim->secret);
       *victim = std::move(ne);
     }
     return key;
@@ -360,7 +360,7 @@ class signing_key_cache {
     return misses_;
   }
   ~signing_key_cache() {
-    for (auto& e : entries_) OPENSSL_cleanse(e.secret.data(), e.secret.size());
+    for (auto& e : entries_) secure_wipe(e.secret);
   }
 
  private:

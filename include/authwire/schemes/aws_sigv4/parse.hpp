@@ -14,6 +14,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../../grammar.hpp"
 #include "../../result.hpp"
 #include "detail.hpp"
@@ -160,14 +164,49 @@ inline constexpr auto lower_hex_table = [] {
   for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
   return t;
 }();
-inline result<void, errc> check_signature_hex(std::string_view s, std::size_t base) {
-  if (s.size() != 64) return {errc::bad_signature_format, base};
+/// True when all 64 bytes at `p` are lower-case hex digits (SSE2: four 16-byte checks).
+inline bool all_lower_hex64(const char* p) noexcept {
+#if defined(__SSE2__)
+  // Unsigned (x - '0') <= 9 or (x - 'a') <= 5, via min_epu8 == value.
+  const __m128i c0 = _mm_set1_epi8('0'), ca = _mm_set1_epi8('a'), n9 = _mm_set1_epi8(9), n5 = _mm_set1_epi8(5);
+  __m128i all = _mm_set1_epi8(-1);
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i d = _mm_sub_epi8(x, c0), a = _mm_sub_epi8(x, ca);
+    const __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, n9), d), _mm_cmpeq_epi8(_mm_min_epu8(a, n5), a));
+    all = _mm_and_si128(all, ok);
+  }
+  return _mm_movemask_epi8(all) == 0xFFFF;
+#else
   std::size_t good = 0;  // a counting loop the compiler vectorises
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
+  for (std::size_t i = 0; i < 64; ++i) {
+    const auto u = static_cast<unsigned char>(p[i]);
     good += ((static_cast<unsigned char>(u - '0') < 10u) | (static_cast<unsigned char>(u - 'a') < 6u)) ? 1u : 0u;
   }
-  if (good == s.size()) return {};
+  return good == 64;
+#endif
+}
+
+/// The offset of the first ',', SP or HTAB in `s` at or after `i` (s.size() when none).
+inline std::size_t find_value_end(std::string_view s, std::size_t i) noexcept {
+  const char* const d = s.data();
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+  const __m128i comma = _mm_set1_epi8(','), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
+    const int m = _mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, sp)), _mm_cmpeq_epi8(x, tab)));
+    if (m != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; i < s.size(); ++i)
+    if (d[i] == ',' || d[i] == ' ' || d[i] == '\t') return i;
+  return s.size();
+}
+
+inline result<void, errc> check_signature_hex(std::string_view s, std::size_t base) {
+  if (s.size() != 64) return {errc::bad_signature_format, base};
+  if (all_lower_hex64(s.data())) return {};
   for (std::size_t i = 0; i < s.size(); ++i)
     if (!is_lower_hex(s[i])) return {errc::bad_signature_format, base + i};
   return {};
@@ -262,8 +301,8 @@ struct authorization_view {
         detail::check_signature_hex(value.substr(v_at, 64), v_at)) {
       i = v_at + 64;
       signature_checked = true;
-    } else {  // memchr-based scans (values are short)
-      i = std::min({value.find(',', v_at), value.find(' ', v_at), value.find('\t', v_at), n});
+    } else {
+      i = detail::find_value_end(value, v_at);
     }
     const std::string_view v = value.substr(v_at, i - v_at);
     if (which == 0) {

@@ -258,7 +258,7 @@ class verifier {
     // The secret is wiped on every path out of here.
     struct wipe {
       std::string& s;
-      ~wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+      ~wipe() { secure_wipe(s); }
     } const wipe_secret{rec->secret};
     if (rec->session_token) {
       if (!has_token || !constant_time_equal(*rec->session_token, token)) return {errc::bad_security_token, 0};
@@ -332,11 +332,11 @@ class verifier {
     if (!cr) return {errc::signed_header_absent, presigned ? pq.signed_headers_offset : 0};
     build_string_to_sign(sts, amz_date, scope.scope, *cr);
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
-    // Compared as 32 raw bytes (the signature's hex was validated when parsing).
-    unsigned char sent[32];
-    const digest_bytes want = detail::hmac_raw(key, {sts});
-    detail::decode_lower_hex(sent, signature);
-    if (!constant_time_equal(want.view(), std::string_view(reinterpret_cast<const char*>(sent), sizeof sent)))
+    // Compared as 64 lower-case hex digits (the signature's hex was validated when parsing,
+    // so equal text means equal bytes).
+    char want_hex[64];
+    detail::hmac_raw(key, {sts}).hex_to(want_hex);
+    if (!constant_time_equal(std::string_view(want_hex, sizeof want_hex), signature))
       return {errc::signature_mismatch, presigned ? pq.signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
@@ -481,7 +481,7 @@ class handler : public scheme_handler {
     thread_local verified_request tv;
     struct wipe {
       verified_request& v;
-      ~wipe() { OPENSSL_cleanse(v.signing_key.data.data(), v.signing_key.data.size()); }
+      ~wipe() { secure_wipe(v.signing_key.data.data(), v.signing_key.data.size()); }
     } const wipe_key{tv};
     verified_request* const r = &tv;
     if (auto e = v_.verify(req, authorization, tv); !e) return refuse(e.code(), has_presigned_parameters(req.query()));
