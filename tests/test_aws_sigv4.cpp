@@ -1461,3 +1461,45 @@ TEST_CASE("aws_sigv4: x-amz-checksum-crc64nvme header and trailer are checked", 
     CHECK(r.offset() == body.find("x-amz-checksum-crc64nvme:"));
   }
 }
+
+TEST_CASE("aws_sigv4: signed-header matching with long names, repeated lines and more lines than the index holds",
+          "[aws_sigv4][verify][canonical]") {
+  for (const std::size_t extra : {std::size_t{0}, std::size_t{3}, std::size_t{70}}) {
+    INFO(extra);
+    check_fixture f;
+    // A name of 40 bytes (past the by-length buckets) and one of exactly 31; a repeated line.
+    f.req.headers.emplace_back("X-Custom-Header-With-A-Rather-Long-Name1", "a  b");
+    f.req.headers.emplace_back("x-custom-header-thirty-one-byte", "v1");
+    f.req.headers.emplace_back("X-Custom-Header-Thirty-One-Byte", " v2 ");
+    // Filler lines, not signed (a signed list is limited to 64 names), so that the request
+    // has more lines than the matching index holds when extra is 70.
+    std::vector<std::string> filler;
+    for (std::size_t i = 0; i < extra; ++i) filler.push_back("x-filler-" + std::to_string(i));
+    for (const auto& n : filler) {
+      f.req.headers.emplace_back(n, "1");
+      f.p.unsigned_headers.push_back(n);
+    }
+    f.sign();
+    auto ok = f.verifier().verify(f.req.view());
+    REQUIRE(ok);
+    aws::verified_request out;
+    CHECK(f.verifier().verify(f.req.view(), out));
+    // The canonical request the verifier hashes is the one the signer built.
+    auto s = aws::sign_request(f.req.view(), f.p);
+    REQUIRE(s);
+    CHECK(s->canonical_request.find("x-custom-header-thirty-one-byte:v1,v2\n") != std::string::npos);
+    CHECK(s->canonical_request.find("x-custom-header-with-a-rather-long-name1:a b\n") != std::string::npos);
+    // An unsigned x-amz-* line is caught on both paths.
+    f.req.headers.emplace_back("x-amz-meta-late", "1");
+    auto r = f.verifier().verify(f.req.view());
+    CHECK(r.code() == aws::errc::unsigned_amz_header);
+    CHECK(r.offset() == 0);
+    f.req.headers.pop_back();
+    // A changed value of a repeated line breaks the signature.
+    f.req.set("x-custom-header-thirty-one-byte", "v3");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signature_mismatch);
+    // A signed line removed: signed_header_absent.
+    f.req.erase("x-custom-header-thirty-one-byte");
+    CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signed_header_absent);
+  }
+}

@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../../crypto.hpp"
 #include "../../server.hpp"
 #include "parse.hpp"
@@ -226,16 +230,114 @@ inline result<void, errc> append_canonical_headers(Out& out, const header_view* 
 }
 
 namespace detail {
+/**
+ * The SignedHeaders list split once, and which request header lines each name matches (in
+ * request order): what the canonical headers and the "every x-amz-* header is signed" check
+ * both need, found in one pass over the headers instead of one per signed name. For at most
+ * `max` names and `max` header lines; `build` returns false beyond that (callers fall back to
+ * the plain functions).
+ */
+struct signed_header_index {
+  static constexpr std::size_t max = 64;
+  std::size_t names = 0;
+  std::uint16_t name_at[max], name_len[max];
+  std::int16_t first[max];  ///< per name: the first header line with that name, or -1
+  std::int16_t next[max];   ///< per header line: the next line with the same name, or -1
+  std::int16_t which[max];  ///< per header line: the index of its name in the list, or -1
+
+  /// `list` must have passed check_signed_headers (lower-case, sorted, no empty name).
+  bool build(std::string_view list, const header_view* headers, std::size_t count) noexcept {
+    if (count > max || list.size() > 0xFFFF) return false;
+    names = 0;
+    // Names by length (1..31; longer ones share bucket 0), so a header line is compared with
+    // the names of its length only.
+    std::int8_t by_len[32], chain[max];
+    std::memset(by_len, -1, sizeof by_len);
+    const char* const l = list.data();
+    const std::size_t n = list.size();
+    auto add = [&](std::size_t b, std::size_t e) {
+      if (names == max) return false;
+      const std::size_t len = e - b, bucket = len < 32 ? len : 0;
+      name_at[names] = static_cast<std::uint16_t>(b);
+      name_len[names] = static_cast<std::uint16_t>(len);
+      first[names] = -1;
+      chain[names] = by_len[bucket];
+      by_len[bucket] = static_cast<std::int8_t>(names);
+      ++names;
+      return true;
+    };
+    std::size_t b = 0, i = 0;
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    const __m128i semi = _mm_set1_epi8(';');
+    for (; i + 16 <= n; i += 16) {
+      auto m = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(l + i)), semi)));
+      while (m != 0) {
+        const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(m));
+        if (!add(b, at)) return false;
+        b = at + 1;
+        m &= m - 1;
+      }
+    }
+#endif
+    for (; i < n; ++i) {
+      if (l[i] != ';') continue;
+      if (!add(b, i)) return false;
+      b = i + 1;
+    }
+    if (!add(b, n)) return false;
+    for (std::size_t h = 0; h < count; ++h) {
+      const std::string_view hn = headers[h].name;
+      which[h] = -1;
+      next[h] = -1;
+      for (int k = by_len[hn.size() < 32 ? hn.size() : 0]; k >= 0; k = chain[k]) {
+        const auto u = static_cast<std::size_t>(k);
+        if (name_len[u] != hn.size() || !equals_lower(hn, std::string_view(l + name_at[u], name_len[u]))) continue;
+        which[h] = static_cast<std::int16_t>(k);
+        break;
+      }
+    }
+    for (std::size_t h = count; h-- > 0;) {
+      if (which[h] < 0) continue;
+      const auto k = static_cast<std::size_t>(which[h]);
+      next[h] = first[k];
+      first[k] = static_cast<std::int16_t>(h);
+    }
+    return true;
+  }
+};
+
+/// append_canonical_headers with the matches already found (the same bytes and errors).
+template <class Out>
+inline result<void, errc> append_indexed_headers(Out& out, const header_view* headers, std::string_view list,
+                                                 const signed_header_index& x) {
+  for (std::size_t k = 0; k < x.names; ++k) {
+    out.append(list.data() + x.name_at[k], x.name_len[k]);
+    out += ':';
+    int h = x.first[k];
+    if (h < 0) return {errc::signed_header_absent, x.name_at[k]};
+    append_trimmed(out, headers[h].value);
+    for (h = x.next[h]; h >= 0; h = x.next[h]) {
+      out += ',';
+      append_trimmed(out, headers[h].value);
+    }
+    out += '\n';
+  }
+  return {};
+}
+
 /// Appends the canonical request to `out` (a std::string or a hash_sink).
 template <class Out>
-inline result<void, errc> write_canonical_request(Out& out, const canonical_input& in) {
+inline result<void, errc> write_canonical_request(Out& out, const canonical_input& in,
+                                                  const signed_header_index* index = nullptr) {
   out.append(in.method);
   out += '\n';
   append_canonical_uri(out, in.path, in.mode);
   out += '\n';
   append_canonical_query(out, in.query, in.drop_signature, in.drop_security_token);
   out += '\n';
-  auto r = append_canonical_headers(out, in.headers, in.header_count, in.signed_headers);
+  auto r = index ? append_indexed_headers(out, in.headers, in.signed_headers, *index)
+                 : append_canonical_headers(out, in.headers, in.header_count, in.signed_headers);
   if (!r) return r;
   out += '\n';
   out.append(in.signed_headers);
@@ -262,14 +364,16 @@ inline result<void, errc> build_canonical_request(std::string& out, const canoni
 
 /**
  * The SHA-256 of the canonical request `build_canonical_request` would build (exactly the
- * same bytes), hashed as it is produced: nothing is materialised.
+ * same bytes), hashed as it is produced: nothing is materialised. `index` (optional): the
+ * signed-header matches of `in`, already found (see detail::signed_header_index).
  * @return the digest; errc::signed_header_absent when a signed header is not present.
  */
-inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& in) {
+inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& in,
+                                                         const detail::signed_header_index* index = nullptr) {
   thread_local hasher h;
   h.init(hash_algorithm::sha256);
   detail::hash_sink sink(h);
-  auto r = detail::write_canonical_request(sink, in);
+  auto r = detail::write_canonical_request(sink, in, index);
   if (!r) return r.error();
   sink.flush();
   return h.final();

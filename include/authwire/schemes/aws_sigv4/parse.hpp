@@ -92,13 +92,13 @@ inline constexpr auto scope_char = [] {
   }
   if (n < 5) return {errc::bad_credential, base + v.size()};
   if (part[0].empty()) return {errc::bad_credential, base};
-  for (std::size_t i = 0; i < part[0].size(); ++i)
-    if (!detail::key_char[static_cast<unsigned char>(part[0][i])]) return {errc::bad_credential, base + i};
+  if (const std::size_t bad = detail::first_not_in(detail::key_char, part[0], 0); bad != part[0].size())
+    return {errc::bad_credential, base + bad};
   if (!detail::valid_yyyymmdd(part[1])) return {errc::bad_scope_date, base + start[1]};
   for (int k = 2; k <= 3; ++k) {
     if (part[k].empty()) return {errc::bad_credential, base + start[k]};
-    for (std::size_t i = 0; i < part[k].size(); ++i)
-      if (!detail::scope_char[static_cast<unsigned char>(part[k][i])]) return {errc::bad_credential, base + start[k] + i};
+    if (const std::size_t bad = detail::first_not_in(detail::scope_char, part[k], 0); bad != part[k].size())
+      return {errc::bad_credential, base + start[k] + bad};
   }
   if (part[4] != scope_terminator) return {errc::bad_scope_terminator, base + start[4]};
   credential_scope s;
@@ -134,7 +134,7 @@ struct parse_limits {
   std::size_t prev_at = 0, prev_n = 0;
   const char* const d = v.data();
   for (std::size_t i = 0; i <= v.size(); ++i) {
-    while (i < v.size() && detail::lower_tchar[static_cast<unsigned char>(d[i])]) ++i;
+    i = detail::first_not_in(detail::lower_tchar, v, i);
     if (i < v.size() && d[i] != ';') return {errc::bad_signed_headers, base + i};
     const std::size_t n = i - b;
     if (n == 0) return {errc::bad_signed_headers, base + b};

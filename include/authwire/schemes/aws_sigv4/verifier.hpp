@@ -124,7 +124,13 @@ class verifier {
    */
   result<void, errc> verify(const request_view& req, std::string_view authorization, verified_request& v) {
     std::string_view path, query;
-    detail::split_target(req.target, path, query);
+    if (!req.target.empty() && req.target[0] == '/') {  // origin-form (the usual case)
+      const std::size_t q = req.target.find('?');
+      path = req.target.substr(0, q);
+      query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
+    } else {
+      detail::split_target(req.target, path, query);
+    }
     if (path.empty() && req.target != "*" && req.target.find("://") == std::string_view::npos)
       return {errc::bad_target, 0};
     const bool presigned = has_presigned_parameters(query);
@@ -228,7 +234,9 @@ class verifier {
     }
     const std::size_t scope_at = presigned ? pq.credential_offset : 0;
     // Scope checks.
-    if (scope.date != amz_date.substr(0, 8)) return {errc::scope_date_mismatch, scope_at};
+    // (scope.date has 8 digits; amz_date 16 bytes, both validated)
+    if (scope.date.size() != 8 || amz_date.size() < 8 || std::memcmp(scope.date.data(), amz_date.data(), 8) != 0)
+      return {errc::scope_date_mismatch, scope_at};
     if (!contains(opts_.regions, scope.region))
       return {errc::region_not_accepted, scope_at};
     if (!contains(opts_.services, scope.service))
@@ -265,8 +273,20 @@ class verifier {
     } else if (has_token) {
       return {errc::bad_security_token, 0};
     }
+    // The signed names and the header lines they match, found once (canonical headers and
+    // the check below); nullptr beyond its capacity (the plain functions then).
+    detail::signed_header_index sh_index;
+    const detail::signed_header_index* const shx =
+        sh_index.build(signed_headers, req.headers, req.header_count) ? &sh_index : nullptr;
     // Headers: x-amz-* present must be signed.
-    if (opts_.require_signed_amz_headers && amz_count) {
+    if (opts_.require_signed_amz_headers && amz_count && shx && amz_count <= 16) {
+      for (std::size_t k = 0; k < amz_count; ++k) {
+        if (shx->which[amz_at[k]] >= 0) continue;
+        if (opts_.allow_unsigned_security_token && detail::equals_lower(req.headers[amz_at[k]].name, "x-amz-security-token"))
+          continue;
+        return {errc::unsigned_amz_header, 0};
+      }
+    } else if (opts_.require_signed_amz_headers && amz_count) {
       const bool indexed = amz_count <= 16;
       for (std::size_t k = 0, n = indexed ? amz_count : req.header_count; k < n; ++k) {
         const std::string_view name = req.headers[indexed ? amz_at[k] : k].name;
@@ -325,10 +345,12 @@ class verifier {
     in.header_count = req.header_count;
     in.signed_headers = signed_headers;
     in.payload_hash = payload;
-    in.mode = resolve(opts_.mode, scope.service);
+    in.mode = opts_.mode != path_mode::automatic ? opts_.mode
+              : (scope.service.size() == 2 && scope.service[0] == 's' && scope.service[1] == '3') ? path_mode::s3
+                                                                                                 : path_mode::normalized;
     in.drop_signature = presigned;
     in.drop_security_token = presigned && opts_.query_token_excluded;
-    auto cr = hash_canonical_request(in);
+    auto cr = hash_canonical_request(in, shx);
     if (!cr) return {errc::signed_header_absent, presigned ? pq.signed_headers_offset : 0};
     build_string_to_sign(sts, amz_date, scope.scope, *cr);
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
@@ -399,9 +421,9 @@ class verifier {
 
   // True when `name` (any case) is an element of the lower-case ';' list.
   static bool list_contains(std::string_view list, std::string_view name) {
-    char buf[128];
-    if (name.empty() || name.size() > sizeof buf) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) buf[i] = detail::lower_byte[static_cast<unsigned char>(name[i])];
+    char buf[128 + 8];
+    if (name.empty() || name.size() > 128) return false;
+    detail::lower_copy(buf, name.data(), name.size());
     const std::string_view n(buf, name.size());
     for (std::size_t at = list.find(n); at != std::string_view::npos; at = list.find(n, at + 1)) {
       const bool starts = at == 0 || list[at - 1] == ';';
