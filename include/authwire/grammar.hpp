@@ -440,6 +440,13 @@ class list_parser {
         ++i;
         continue;
       }
+      if (state_ == open) {
+        const std::size_t f = fast_params(s, n, i);
+        if (f != i) {
+          i = f;
+          continue;
+        }
+      }
       if (has_class(c, cc_ctl)) return err(errc::control_character, i);
       const std::size_t tok_begin = i;
       i = skip_tchar(s, i, n);
@@ -488,6 +495,13 @@ class list_parser {
         continue;
       }
       state_ = open;
+      {
+        const std::size_t f = fast_params(s, n, i);
+        if (f != i) {
+          i = f;
+          continue;
+        }
+      }
       const std::size_t name_begin = i;
       i = skip_tchar(s, i, n);
       if (i == name_begin) return err(has_class(s[i], cc_ctl) ? errc::control_character : errc::bad_character, i);
@@ -541,6 +555,78 @@ class list_parser {
     cur_ = &out_.challenges.back();
     name_mask_ = 0;
     return {};
+  }
+
+  /// End of a run of fast-set token bytes (letters, digits, "-", ".", "_"; at least those) at
+  /// or after `i`; a stop short of the run's true end only sends an element to the full path.
+  static std::size_t fast_token_end(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_GRAMMAR_SSE2
+    return simd_run<token_stops>(s, i, n);
+#else
+    return scalar_run(s, i, n, cc_tchar);
+#endif
+  }
+  static std::size_t fast_qdtext_end(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_GRAMMAR_SSE2
+    return simd_run<qdtext_stops>(s, i, n);
+#else
+    return scalar_run(s, i, n, cc_qdtext);
+#endif
+  }
+
+  /**
+   * The common shape of the elements of an open #auth-param list, from `i` (the start of an
+   * element): `name=token` or `name="qdtext without quoted-pairs"`, each followed by the end of
+   * the line or by "," and at most one SP, within the limits and with a name whose bit is not
+   * yet in the challenge's mask. Stops at the first element of any other shape (OWS around "=",
+   * escapes, a possible duplicate, an error, a limit) and returns its start: the full path
+   * takes it from there, so every outcome, error codes and offsets included, is the full
+   * path's. Returns `i` when the first element is not of that shape, `n` when all were.
+   */
+  std::size_t fast_params(const char* s, std::size_t n, std::size_t i) {
+    std::size_t count = mode_ == list_mode::params ? out_.params.size() : cur_->param_count;
+    const std::size_t limit = opts_.max_parameters < hashed_after ? opts_.max_parameters : hashed_after;
+    const std::size_t max_value = opts_.max_value_length;
+    std::size_t added = 0;
+    while (true) {
+      const std::size_t nb = i;
+      const std::size_t e = fast_token_end(s, nb, n);
+      if (e == nb || e + 1 >= n || s[e] != '=') break;
+      const std::size_t v = e + 1;
+      std::size_t vb = v, ve, next;
+      const bool quoted = s[v] == '"';
+      if (quoted) {
+        vb = v + 1;
+        ve = fast_qdtext_end(s, vb, n);
+        if (ve >= n || s[ve] != '"') break;
+        next = ve + 1;
+      } else {
+        ve = fast_token_end(s, v, n);
+        if (ve == v) break;
+        next = ve;
+      }
+      if ((next < n && s[next] != ',') || ve - vb > max_value || count >= limit) break;
+      const std::string_view name(s + nb, e - nb);
+      const std::uint64_t bit = name_bit(name);
+      if (name_mask_ & bit) break;
+      name_mask_ |= bit;
+      auth_param_view p;
+      p.name = name;
+      p.raw_value = std::string_view(s + vb, ve - vb);
+      p.name_offset = static_cast<std::uint32_t>(base_ + nb);
+      p.value_offset = static_cast<std::uint32_t>(base_ + v);
+      p.quoted = quoted;
+      p.has_escapes = false;
+      out_.params.push_back(p);
+      ++count;
+      ++added;
+      i = next;
+      if (i >= n) break;
+      ++i;  // ","
+      if (i < n && s[i] == ' ') ++i;
+    }
+    if (mode_ != list_mode::params) cur_->param_count += static_cast<std::uint32_t>(added);
+    return i;
   }
 
   // `name` at name_at, '=' at eq. Parses the value; returns the index after the element, or
