@@ -1503,3 +1503,74 @@ TEST_CASE("aws_sigv4: signed-header matching with long names, repeated lines and
     CHECK(f.verifier().verify(f.req.view()).code() == aws::errc::signed_header_absent);
   }
 }
+
+TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the general parser",
+          "[aws_sigv4][parse][negative]") {
+  // A leading SP sends a value down the general path (offsets one higher); without it the
+  // usual shape takes the fast path. Every single-byte mutation of good values must give the
+  // same view or the same error.
+  const std::string sig(64, 'a');
+  const std::vector<std::string> goods = {
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+      "SignedHeaders=content-type;host;x-amz-date, Signature=" + sig,
+      "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=" + sig};
+  std::size_t compared = 0;
+  for (const auto& good : goods) {
+    std::vector<std::string> inputs = {good};
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      for (const char c : {',', ' ', '/', 'A', ';', '=', 'x', '\t', '0'}) {
+        std::string m = good;
+        m[i] = c;
+        inputs.push_back(m);
+      }
+      inputs.push_back(good.substr(0, i) + good.substr(i + 1));
+    }
+    for (const auto& in : inputs) {
+      INFO(in);
+      const auto fast = aws::parse_authorization(in);
+      const auto general = aws::parse_authorization(" " + in);
+      REQUIRE(static_cast<bool>(fast) == static_cast<bool>(general));
+      ++compared;
+      if (!fast) {
+        CHECK(fast.code() == general.code());
+        CHECK(fast.offset() + 1 == general.offset());
+        continue;
+      }
+      CHECK(fast->credential_text == general->credential_text);
+      CHECK(fast->credential.access_key == general->credential.access_key);
+      CHECK(fast->credential.date == general->credential.date);
+      CHECK(fast->credential.region == general->credential.region);
+      CHECK(fast->credential.service == general->credential.service);
+      CHECK(fast->credential.scope == general->credential.scope);
+      CHECK(fast->signed_headers == general->signed_headers);
+      CHECK(fast->signature == general->signature);
+      CHECK(fast->credential_offset + 1 == general->credential_offset);
+      CHECK(fast->signed_headers_offset + 1 == general->signed_headers_offset);
+      CHECK(fast->signature_offset + 1 == general->signature_offset);
+    }
+  }
+  CHECK(compared > 2000);
+  // parse_credential: what its four-slash fast path accepts is exactly what the parts say
+  // (errors come from the general path, tested with their offsets above).
+  const std::string cred = "AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request";
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < cred.size(); ++i)
+    for (const char c : {'/', 'x', '1', '-', '.', '_'}) {
+      std::string m = cred;
+      m[i] = c;
+      const auto r = aws::parse_credential(m, 5);
+      INFO(m);
+      if (!r) continue;
+      ++accepted;
+      const auto s1 = m.find('/'), s2 = m.find('/', s1 + 1), s3 = m.find('/', s2 + 1), s4 = m.find('/', s3 + 1);
+      REQUIRE(s4 != std::string::npos);
+      CHECK(m.find('/', s4 + 1) == std::string::npos);
+      CHECK(r->access_key == m.substr(0, s1));
+      CHECK(r->date == m.substr(s1 + 1, s2 - s1 - 1));
+      CHECK(r->region == m.substr(s2 + 1, s3 - s2 - 1));
+      CHECK(r->service == m.substr(s3 + 1, s4 - s3 - 1));
+      CHECK(r->scope == m.substr(s1 + 1));
+      CHECK(m.substr(s4 + 1) == "aws4_request");
+    }
+  CHECK(accepted > 50);
+}

@@ -62,6 +62,23 @@ inline std::uint64_t load8(const char* p) noexcept {
   return x;
 }
 
+/// True when `a` and `b` hold the same bytes: sizes first, then eight bytes at a time (the
+/// last word overlapping). Not constant-time: for public values only.
+inline bool bytes_equal(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* const p = a.data();
+  const char* const q = b.data();
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (load8(p + i) != load8(q + i)) return false;
+    return load8(p + n - 8) == load8(q + n - 8);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (p[i] != q[i]) return false;
+  return true;
+}
+
 /// True when `any` equals `lower` (already lower-case) ignoring ASCII case. Eight bytes at a
 /// time (the last word overlapping), byte by byte below eight.
 inline bool equals_lower(std::string_view any, std::string_view lower) noexcept {

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -77,7 +78,51 @@ inline constexpr auto scope_char = [] {
  * @param base added to every error offset (the position of `v` in a larger input)
  * @return the scope; errc::bad_credential, bad_scope_date or bad_scope_terminator with an offset.
  */
+namespace detail {
+/// The offsets of the '/' in `v` when there are exactly four (SSE2 over whole 16-byte blocks).
+inline bool four_slashes(std::string_view v, std::size_t* at) noexcept {
+  std::size_t found = 0, i = 0;
+  const char* const d = v.data();
+  const std::size_t n = v.size();
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+  const __m128i slash = _mm_set1_epi8('/');
+  for (; i + 16 <= n; i += 16) {
+    auto m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i)), slash)));
+    for (; m != 0; m &= m - 1) {
+      if (found == 4) return false;
+      at[found++] = i + static_cast<std::size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    if (d[i] != '/') continue;
+    if (found == 4) return false;
+    at[found++] = i;
+  }
+  return found == 4;
+}
+}  // namespace detail
+
 [[nodiscard]] inline result<credential_scope, errc> parse_credential(std::string_view v, std::size_t base = 0) {
+  // Fast path: exactly four '/' and every part valid. Anything else takes the general path
+  // below, which finds the error and its offset.
+  if (std::size_t sl[4]; detail::four_slashes(v, sl)) {
+    const char* const d = v.data();
+    const std::string_view p0(d, sl[0]), p1(d + sl[0] + 1, sl[1] - sl[0] - 1), p2(d + sl[1] + 1, sl[2] - sl[1] - 1),
+        p3(d + sl[2] + 1, sl[3] - sl[2] - 1), p4(d + sl[3] + 1, v.size() - sl[3] - 1);
+    if (!p0.empty() && detail::first_not_in(detail::key_char, p0, 0) == p0.size() && detail::valid_yyyymmdd(p1) &&
+        !p2.empty() && detail::first_not_in(detail::scope_char, p2, 0) == p2.size() && !p3.empty() &&
+        detail::first_not_in(detail::scope_char, p3, 0) == p3.size() && detail::bytes_equal(p4, scope_terminator)) {
+      credential_scope s;
+      s.access_key = p0;
+      s.date = p1;
+      s.region = p2;
+      s.service = p3;
+      s.scope = std::string_view(p1.data(), v.size() - sl[0] - 1);
+      return s;
+    }
+  }
   std::string_view part[5];
   std::size_t start[5] = {};
   std::size_t n = 0, b = 0;
@@ -250,8 +295,46 @@ struct authorization_view {
  * Each component exactly once, in any order. Leading OWS is skipped.
  * @return the view; on error an errc and the byte offset into `value`.
  */
+namespace detail {
+/// The usual shape, `AWS4-HMAC-SHA256 Credential=<c>,[SP]SignedHeaders=<s>,[SP]Signature=<64 hex>`
+/// and nothing else: parsed into `a` (true), or false for anything else, including every
+/// error (parse_authorization then takes the general path, which reports it).
+inline bool parse_authorization_usual(std::string_view value, const parse_limits& lim, authorization_view& a) {
+  constexpr std::string_view head = "AWS4-HMAC-SHA256 Credential=";
+  constexpr std::string_view sh_name = "SignedHeaders=", sig_name = "Signature=";
+  const std::size_t n = value.size();
+  const char* const d = value.data();
+  if (n < head.size() + 64 || std::memcmp(d, head.data(), head.size()) != 0) return false;
+  const std::size_t c_at = head.size();
+  const std::size_t c_end = find_value_end(value, c_at);
+  if (c_end == n || d[c_end] != ',') return false;
+  std::size_t i = c_end + 1 + (c_end + 1 < n && d[c_end + 1] == ' ' ? 1 : 0);
+  if (n - i < sh_name.size() || std::memcmp(d + i, sh_name.data(), sh_name.size()) != 0) return false;
+  const std::size_t s_at = i + sh_name.size();
+  const std::size_t s_end = find_value_end(value, s_at);
+  if (s_end == n || d[s_end] != ',') return false;
+  i = s_end + 1 + (s_end + 1 < n && d[s_end + 1] == ' ' ? 1 : 0);
+  if (n - i != sig_name.size() + 64 || std::memcmp(d + i, sig_name.data(), sig_name.size()) != 0) return false;
+  const std::size_t g_at = i + sig_name.size();
+  if (!all_lower_hex64(d + g_at)) return false;
+  const std::string_view cred(d + c_at, c_end - c_at), sh(d + s_at, s_end - s_at);
+  auto c = parse_credential(cred, c_at);
+  if (!c) return false;
+  if (!check_signed_headers(sh, s_at, lim)) return false;
+  a.credential = *c;
+  a.credential_text = cred;
+  a.credential_offset = c_at;
+  a.signed_headers = sh;
+  a.signed_headers_offset = s_at;
+  a.signature = std::string_view(d + g_at, 64);
+  a.signature_offset = g_at;
+  return true;
+}
+}  // namespace detail
+
 [[nodiscard]] inline result<authorization_view, errc> parse_authorization(std::string_view value,
                                                                           const parse_limits& lim = {}) {
+  if (authorization_view u; detail::parse_authorization_usual(value, lim, u)) return u;
   std::size_t i = 0;
   const std::size_t n = value.size();
   auto ows = [&] {
