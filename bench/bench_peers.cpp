@@ -26,6 +26,7 @@
 #include <benchmark/benchmark.h>
 
 #include <authwire/credentials.hpp>
+#include <authwire/crypto.hpp>
 #include <authwire/schemes/basic.hpp>
 #include <authwire/schemes/digest.hpp>
 
@@ -134,19 +135,29 @@ void bm_basic_poco_authinfo(benchmark::State& state) {
 // ---------------------------------------------------------------------------------------------
 constexpr std::size_t batch_size = 1024;
 
-authwire::digest::handler& digest_handler() {
-  static authwire::digest::handler h = [] {
-    authwire::digest::options o;
-    o.realm = realm;
-    o.algorithms = {authwire::digest::algorithm::sha256, authwire::digest::algorithm::md5};
-    return authwire::digest::handler(
-        o, [](std::string_view u, std::string_view, authwire::digest::algorithm, std::string& secret) {
-          if (u != user) return authwire::digest::secret_kind::unknown;
-          secret = password;
-          return authwire::digest::secret_kind::password;
-        });
-  }();
-  return h;
+/// What the handler sends on success: the default Authentication-Info with rspauth, one
+/// without rspauth (options::send_rspauth), or none (options::send_authentication_info).
+enum class info_mode { rspauth, no_rspauth, none };
+
+authwire::digest::handler make_digest_handler(info_mode m) {
+  authwire::digest::options o;
+  o.realm = realm;
+  o.algorithms = {authwire::digest::algorithm::sha256, authwire::digest::algorithm::md5};
+  o.send_rspauth = m == info_mode::rspauth;
+  o.send_authentication_info = m != info_mode::none;
+  return authwire::digest::handler(
+      o, [](std::string_view u, std::string_view, authwire::digest::algorithm, std::string& secret) {
+        if (u != user) return authwire::digest::secret_kind::unknown;
+        secret = password;
+        return authwire::digest::secret_kind::password;
+      });
+}
+
+authwire::digest::handler& digest_handler(info_mode m = info_mode::rspauth) {
+  static authwire::digest::handler h[] = {make_digest_handler(info_mode::rspauth),
+                                          make_digest_handler(info_mode::no_rspauth),
+                                          make_digest_handler(info_mode::none)};
+  return h[static_cast<int>(m)];
 }
 
 authwire::request_view make_view(const authwire::header_view* hv) {
@@ -164,9 +175,9 @@ struct batch {
   std::vector<std::unique_ptr<Poco::Net::HTTPRequest>> requests;  // the same headers, for Poco
   std::size_t next = batch_size;
 
-  void refill(authwire::digest::algorithm alg, bool poco) {
+  void refill(authwire::digest::algorithm alg, bool poco, info_mode m = info_mode::rspauth) {
     authwire::header_view none{};
-    const std::string nonce = digest_handler().make_nonce(make_view(&none));
+    const std::string nonce = digest_handler(m).make_nonce(make_view(&none));
     authwire::digest::challenge_info ci;
     ci.realm = realm;
     ci.nonce = nonce;
@@ -193,22 +204,23 @@ struct batch {
 };
 
 /// Refills `b` when it is used up, with the timer paused and those allocations not counted.
-void ensure(benchmark::State& state, batch& b, authwire::digest::algorithm alg, bool poco, std::size_t& excluded) {
+void ensure(benchmark::State& state, batch& b, authwire::digest::algorithm alg, bool poco, std::size_t& excluded,
+            info_mode m = info_mode::rspauth) {
   if (b.next < batch_size) return;
   state.PauseTiming();
   const auto a0 = allocs();
-  b.refill(alg, poco);
+  b.refill(alg, poco, m);
   excluded += allocs() - a0;
   state.ResumeTiming();
 }
 
-void bm_digest_authwire(benchmark::State& state, authwire::digest::algorithm alg) {
-  auto& h = digest_handler();
+void bm_digest_authwire(benchmark::State& state, authwire::digest::algorithm alg, info_mode m) {
+  auto& h = digest_handler(m);
   batch b;
   std::size_t excluded = 0, refused = 0;
   const auto a0 = allocs();
   for (auto _ : state) {
-    ensure(state, b, alg, false, excluded);
+    ensure(state, b, alg, false, excluded, m);
     const std::string& value = b.headers[b.next++];
     const authwire::header_view hv{"Authorization", value};
     const auto v = h.verify(make_view(&hv), value);
@@ -236,6 +248,35 @@ void bm_digest_authwire_check(benchmark::State& state, authwire::digest::algorit
   }
   set_allocs(state, allocs() - a0 - excluded);
   if (refused) state.SkipWithError("authwire refused a valid Authorization");
+}
+
+/// The crypto floor of an MD5 check, which no verifier that validates its nonces can skip:
+/// HMAC-SHA256 of the nonce (authwire's stateless nonce) and the three MD5 hashes (HA1, HA2,
+/// response), with fetched digests and reused contexts. Poco / this = the best ratio reachable.
+void bm_digest_floor_md5(benchmark::State& state) {
+  batch b;
+  b.refill(authwire::digest::algorithm::md5, false);
+  auto c = authwire::digest::parse(b.headers[0]);
+  if (!c) std::abort();
+  const std::string nonce(c->nonce.raw_value), cnonce(c->cnonce.raw_value), nc(c->nc_param.raw_value);
+  std::string raw;
+  if (!authwire::base64url_decode(raw, nonce)) std::abort();
+  authwire::hasher h;
+  authwire::hmac mac(authwire::hash_algorithm::sha256, std::string(32, 'k'));
+  const auto md5 = authwire::hash_algorithm::md5;
+  const auto a0 = allocs();
+  for (auto _ : state) {
+    mac.reset().update(std::string_view(raw).substr(0, 20)).update(realm);
+    auto m = mac.final();
+    benchmark::DoNotOptimize(m);
+    authwire::hex_digest ha1(h.init(md5).update(user).update(":").update(realm).update(":").update(password).final());
+    authwire::hex_digest ha2(h.init(md5).update("GET").update(":").update(uri).final());
+    h.init(md5).update(ha1.view()).update(":").update(nonce).update(":").update(nc);
+    h.update(":").update(cnonce).update(":auth:").update(ha2.view());
+    auto r = h.final();
+    benchmark::DoNotOptimize(r);
+  }
+  set_allocs(state, allocs() - a0);
 }
 
 /// The smallest Poco path: credentials made once for the known user, verifyAuthInfo per request
@@ -313,6 +354,9 @@ class ratio_reporter : public benchmark::ConsoleReporter {
         {"Digest verify MD5 (Poco server)", "poco_digest/server_flow_md5", "authwire_digest/verify_md5", 3},
         {"Digest check() MD5 (no store)", "poco_digest/verifyAuthInfo_md5", "authwire_digest/check_md5", 0},
         {"Digest SHA-256 ours vs Poco MD5", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_sha256", 0},
+        {"Digest verify MD5, no rspauth", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5_no_rspauth", 3},
+        {"Digest verify MD5, no Auth-Info", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5_no_info", 3},
+        {"MD5 crypto floor (best reachable)", "poco_digest/verifyAuthInfo_md5", "floor/md5_hmac_nonce_3_hashes", 0},
     };
     std::printf("\nCPU ns per operation (median of the repetitions); ratio = peer / authwire\n");
     std::printf("%-34s %10s %7s %10s %7s %8s %7s %s\n", "comparison", "peer ns", "allocs", "ours ns", "allocs",
@@ -350,8 +394,14 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("authwire_basic/parse", bm_basic_authwire);
   benchmark::RegisterBenchmark("poco_basic/from_request", bm_basic_poco_request);
   benchmark::RegisterBenchmark("poco_basic/from_authinfo", bm_basic_poco_authinfo);
-  benchmark::RegisterBenchmark("authwire_digest/verify_md5", bm_digest_authwire, algorithm::md5);
-  benchmark::RegisterBenchmark("authwire_digest/verify_sha256", bm_digest_authwire, algorithm::sha256);
+  benchmark::RegisterBenchmark("authwire_digest/verify_md5", bm_digest_authwire, algorithm::md5, info_mode::rspauth);
+  benchmark::RegisterBenchmark("authwire_digest/verify_sha256", bm_digest_authwire, algorithm::sha256,
+                               info_mode::rspauth);
+  benchmark::RegisterBenchmark("authwire_digest/verify_md5_no_rspauth", bm_digest_authwire, algorithm::md5,
+                               info_mode::no_rspauth);
+  benchmark::RegisterBenchmark("authwire_digest/verify_md5_no_info", bm_digest_authwire, algorithm::md5,
+                               info_mode::none);
+  benchmark::RegisterBenchmark("floor/md5_hmac_nonce_3_hashes", bm_digest_floor_md5);
   benchmark::RegisterBenchmark("authwire_digest/check_md5", bm_digest_authwire_check, algorithm::md5);
   benchmark::RegisterBenchmark("authwire_digest/check_sha256", bm_digest_authwire_check, algorithm::sha256);
   benchmark::RegisterBenchmark("poco_digest/verifyAuthInfo_md5", bm_digest_poco_verify);

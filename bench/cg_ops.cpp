@@ -108,20 +108,36 @@ bool hostile(std::string_view op, std::size_t size, std::string& text) {
   return op == "hostile_params" || op == "hostile_token68" || op == "hostile_comma_params";
 }
 
-authwire::digest::handler& digest_handler() {
-  static authwire::digest::handler h = [] {
-    authwire::digest::options o;
-    o.realm = realm;
-    o.algorithms = {authwire::digest::algorithm::sha256, authwire::digest::algorithm::md5};
-    o.clock = authwire::fixed_clock(1700000000);
-    return authwire::digest::handler(
-        o, [](std::string_view u, std::string_view, authwire::digest::algorithm, std::string& secret) {
-          if (u != user) return authwire::digest::secret_kind::unknown;
+/// mode 0: default (Authentication-Info with rspauth); 1: send_rspauth = false;
+/// 2: send_authentication_info = false; 3: the application returns HA1 instead of the password.
+authwire::digest::handler make_digest_handler(int mode) {
+  authwire::digest::options o;
+  o.realm = realm;
+  o.algorithms = {authwire::digest::algorithm::sha256, authwire::digest::algorithm::md5};
+  o.clock = authwire::fixed_clock(1700000000);
+  o.nonce_keys = {std::string(32, 'k')};  // one key: every mode accepts the same nonces
+  o.send_rspauth = mode != 1;
+  o.send_authentication_info = mode != 2;
+  const bool ha1 = mode == 3;
+  return authwire::digest::handler(
+      o, [ha1](std::string_view u, std::string_view r, authwire::digest::algorithm a, std::string& secret) {
+        if (u != user) return authwire::digest::secret_kind::unknown;
+        if (!ha1) {
           secret = password;
           return authwire::digest::secret_kind::password;
-        });
-  }();
-  return h;
+        }
+        thread_local std::string cached[2];  // what an htdigest-like store holds, per algorithm
+        std::string& c = cached[a == authwire::digest::algorithm::md5 ? 0 : 1];
+        if (c.empty()) c = authwire::digest::ha1(a, u, r, password);
+        secret = c;
+        return authwire::digest::secret_kind::ha1;
+      });
+}
+
+authwire::digest::handler& digest_handler(int mode = 0) {
+  static authwire::digest::handler h[] = {make_digest_handler(0), make_digest_handler(1), make_digest_handler(2),
+                                          make_digest_handler(3)};
+  return h[mode];
 }
 
 authwire::request_view make_view(const authwire::header_view* hv) {
@@ -166,6 +182,8 @@ int main(int argc, char** argv) {
   const char* names =
       "noop parse_digest_md5 parse_digest_sha256 parse_challenges_3 parse_basic basic_parse "
       "digest_check_md5 digest_check_sha256 digest_verify_md5 digest_verify_sha256 "
+      "digest_verify_md5_norspauth digest_verify_sha256_norspauth digest_verify_md5_noinfo digest_verify_sha256_noinfo "
+      "digest_check_md5_ha1 digest_check_sha256_ha1 "
       "hostile_params hostile_challenges hostile_escapes hostile_quoted_value hostile_token68 hostile_comma_list "
       "hostile_comma_params"
 #if AUTHWIRE_CG_POCO
@@ -222,21 +240,25 @@ int main(int argc, char** argv) {
   } else if (op.rfind("digest_", 0) == 0) {
     const bool md5 = op.find("md5") != std::string_view::npos;
     const bool verify = op.find("verify") != std::string_view::npos;
+    const int mode = op.find("norspauth") != std::string_view::npos ? 1
+                     : op.find("noinfo") != std::string_view::npos ? 2
+                     : op.find("_ha1") != std::string_view::npos   ? 3
+                                                                   : 0;
     headers = digest_headers(md5 ? authwire::digest::algorithm::md5 : authwire::digest::algorithm::sha256, n + 1);
-    f = [&headers, verify](std::size_t i) {
+    f = [&headers, verify, mode](std::size_t i) {
       const std::string& value = headers[i + 1];
       const authwire::header_view hv{"Authorization", value};
       if (verify) {
-        const auto v = digest_handler().verify(make_view(&hv), value);
+        const auto v = digest_handler(mode).verify(make_view(&hv), value);
         if (v.kind != authwire::verdict_kind::allow) std::abort();
       } else {
-        const auto r = digest_handler().check(make_view(&hv), value);
+        const auto r = digest_handler(mode).check(make_view(&hv), value);
         if (r.code != authwire::digest::errc::ok) std::abort();
       }
     };
     // warm-up on header 0 (nc 1): thread-local buffers, hash contexts, the store entry
     const authwire::header_view hv{"Authorization", headers[0]};
-    if (digest_handler().verify(make_view(&hv), headers[0]).kind != authwire::verdict_kind::allow) std::abort();
+    if (digest_handler(mode).verify(make_view(&hv), headers[0]).kind != authwire::verdict_kind::allow) std::abort();
   } else if (op.rfind("hostile_", 0) == 0) {
     const bool cred = hostile(op, size, text);
     if (text.empty()) {

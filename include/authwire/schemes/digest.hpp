@@ -404,6 +404,14 @@ struct hexbuf {
   }
 };
 
+/// 1 for the bytes a header value cannot carry (what the builders refuse: CTLs, HTAB, DEL).
+constexpr std::array<unsigned char, 256> make_not_sendable() {
+  std::array<unsigned char, 256> t{};
+  for (std::size_t b = 0; b < 256; ++b) t[b] = (b < 0x20 || b == 0x7F) ? 1 : 0;
+  return t;
+}
+inline constexpr auto not_sendable = make_not_sendable();
+
 /// The thread's reused hashing context.
 inline hasher& thread_hasher() {
   thread_local hasher h;
@@ -1284,6 +1292,13 @@ class handler final : public scheme_handler {
   /// request also gets `out.rspauth`, hashed from the prefix the response shares with it.
   void check_into(const request_view& req, std::string_view authorization, check_result& out,
                   bool want_rspauth = false) {
+    check_at(req, authorization, out, want_rspauth, o_.clock());
+  }
+
+ private:
+  // check_into() at time `now` (verify() reads the clock once per request).
+  void check_at(const request_view& req, std::string_view authorization, check_result& out, bool want_rspauth,
+                const std::int64_t now) {
     const error pe = detail::parse_into(authorization, o_.limits, out.cred);
     if (pe.code != errc::ok) {
       out.code = pe.code;
@@ -1291,7 +1306,6 @@ class handler final : public scheme_handler {
       return;
     }
     const credentials& c = out.cred;
-    const std::int64_t now = o_.clock();
 
     // Which server state the nonce belongs to: ours (stateless) or a registered challenge.
     detail::offer off;
@@ -1429,12 +1443,14 @@ class handler final : public scheme_handler {
     }
   }
 
+
+ public:
   /// Verifies Digest credentials: check(), then the nonce count, then the verdict.
   verdict verify(const request_view& req, std::string_view authorization) override {
+    const std::int64_t now = o_.clock();  // one reading for the whole request
     check_result r;
-    check_into(req, authorization, r, o_.send_authentication_info && o_.send_rspauth);
+    check_at(req, authorization, r, o_.send_authentication_info && o_.send_rspauth, now);
     if (r.code == errc::ok) {
-      const std::int64_t now = o_.clock();
       auto& s = detail::thread_scratch();
       s.key.assign("digest:nc:");
       detail::append_unescaped(s.key, r.cred.nonce);
@@ -1453,7 +1469,7 @@ class handler final : public scheme_handler {
     }
     if (r.code == errc::ok) {
       verdict v = verdict::allow(std::string(r.user));
-      if (o_.send_authentication_info) write_authentication_info(req, r, v.authentication_info);
+      if (o_.send_authentication_info) write_info_at(req, r, v.authentication_info, now);
       return v;
     }
     return refuse(req, r.code);
@@ -1515,6 +1531,11 @@ class handler final : public scheme_handler {
    * allocation at most. Uses `r.rspauth` when verify() computed it.
    */
   void write_authentication_info(const request_view& req, const check_result& r, std::string& out) {
+    write_info_at(req, r, out, o_.clock());
+  }
+
+ private:
+  void write_info_at(const request_view& req, const check_result& r, std::string& out, const std::int64_t now) {
     const credentials& c = r.cred;
     out.clear();
     detail::hexbuf computed;
@@ -1538,48 +1559,71 @@ class handler final : public scheme_handler {
     }
     // The cnonce goes back as a quoted-string: DQUOTE and backslash escaped; a control
     // character (HTAB included) cannot be sent, and then nothing is (as the builder refuses it).
+    // Without quoted-pairs the value holds no DQUOTE or backslash: one table scan, one copy.
     std::size_t cnonce_len = 0;
     bool bad = false;
+    const bool cnonce_plain = !c.cnonce.has_escapes;
     if (c.qop != qop::none) {
-      detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
-        for (const char ch : piece) {
-          bad = bad || authwire::detail::has_class(ch, authwire::detail::cc_ctl) || ch == '\t';
-          cnonce_len += (ch == '"' || ch == '\\') ? 2 : 1;
-        }
-      });
+      if (cnonce_plain) {
+        unsigned any = 0;
+        for (const char ch : c.cnonce.raw_value) any |= detail::not_sendable[static_cast<unsigned char>(ch)];
+        bad = any != 0;
+        cnonce_len = c.cnonce.raw_value.size();
+      } else {
+        detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
+          for (const char ch : piece) {
+            bad = bad || detail::not_sendable[static_cast<unsigned char>(ch)] != 0;
+            cnonce_len += (ch == '"' || ch == '\\') ? 2 : 1;
+          }
+        });
+      }
     }
-    const std::int64_t now = o_.clock();
     const bool next = r.issued_at + o_.nonce_lifetime - now < o_.nextnonce_within;
     if (bad) return;
-    const std::string_view q = to_string(c.qop);
+    const std::string_view q = to_string(c.qop), nc = c.nc_param.raw_value;
     std::size_t size = 0;
-    if (rsp) size += 10 + rsp->n + 2;                       // rspauth="<hex>",SP
-    if (c.qop != qop::none) size += 4 + q.size() + 2 + 9 + cnonce_len + 2 + 3 + c.nc_param.raw_value.size() + 2;
-    if (next) size += 11 + detail::nonce_text_size + 1;   // nextnonce="<nonce>"
-    out.reserve(size);
-    if (rsp) out.append("rspauth=\"").append(rsp->view()).push_back('"');
+    if (rsp) size += 10 + rsp->n;  // rspauth="<hex>"
+    if (c.qop != qop::none) size += 2 + 4 + q.size() + 10 + cnonce_len + 1 + 5 + nc.size();  // , qop=, cnonce="", nc=
+    if (next) size += 2 + 11 + detail::nonce_text_size + 1;                              // , nextnonce=""
+    out.resize(size);  // the one allocation; filled below, then cut to what was written
+    char* const begin = &out[0];
+    char* p = begin;
+    auto put = [&p](std::string_view x) {
+      std::memcpy(p, x.data(), x.size());
+      p += x.size();
+    };
+    using namespace std::string_view_literals;
+    if (rsp) {
+      put("rspauth=\""sv);
+      put(rsp->view());
+      *p++ = '"';
+    }
     if (c.qop != qop::none) {
-      if (!out.empty()) out.append(", ");
-      out.append("qop=").append(q).append(", cnonce=\"");
-      detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
-        std::size_t from = 0;
-        for (std::size_t i = 0; i < piece.size(); ++i) {
-          if (piece[i] != '"' && piece[i] != '\\') continue;
-          out.append(piece.substr(from, i - from)).push_back('\\');
-          from = i;
-        }
-        out.append(piece.substr(from));
-      });
-      out.append("\", nc=").append(c.nc_param.raw_value);
+      if (p != begin) put(", "sv);
+      put("qop="sv);
+      put(q);
+      put(", cnonce=\""sv);
+      if (cnonce_plain) {
+        put(c.cnonce.raw_value);
+      } else {
+        detail::for_each_unescaped(c.cnonce, [&](std::string_view piece) {
+          for (const char ch : piece) {
+            if (ch == '"' || ch == '\\') *p++ = '\\';
+            *p++ = ch;
+          }
+        });
+      }
+      put("\", nc="sv);
+      put(nc);
     }
     if (next) {
-      if (!out.empty()) out.append(", ");
-      out.append("nextnonce=\"");
-      const std::size_t at = out.size();
-      out.append(detail::nonce_text_size, '\0');
-      write_nonce(req, &out[at]);
-      out.push_back('"');
+      if (p != begin) put(", "sv);
+      put("nextnonce=\""sv);
+      write_nonce(req, p);
+      p += detail::nonce_text_size;
+      *p++ = '"';
     }
+    out.resize(static_cast<std::size_t>(p - begin));
   }
 
  private:
