@@ -95,13 +95,13 @@ class hash_sink {
   hash_sink(const hash_sink&) = delete;
   hash_sink& operator=(const hash_sink&) = delete;
 
+#if defined(__GNUC__) || defined(__clang__)
+  __attribute__((always_inline))
+#endif
   void append(const char* p, std::size_t n) noexcept {
     if (n > sizeof buf_ - n_) {
-      flush();
-      if (n > sizeof buf_ / 2) {
-        h_.update(std::string_view(p, n));
-        return;
-      }
+      spill(p, n);
+      return;
     }
     std::memcpy(buf_ + n_, p, n);
     n_ += n;
@@ -119,6 +119,17 @@ class hash_sink {
   }
 
  private:
+  // The rare case of append: the buffer is too full for `n` more bytes.
+  void spill(const char* p, std::size_t n) noexcept {
+    flush();
+    if (n > sizeof buf_ / 2) {
+      h_.update(std::string_view(p, n));
+      return;
+    }
+    std::memcpy(buf_, p, n);
+    n_ = n;
+  }
+
   hasher& h_;
   std::size_t n_ = 0;
   char buf_[512];
@@ -432,7 +443,8 @@ class signing_key_cache {
       std::lock_guard<std::mutex> lock(m_);
       ++tick_;
       for (auto& e : entries_) {
-        if (e.date == date && e.region == region && e.service == service && e.access_key == access_key &&
+        if (detail::bytes_equal(e.date, date) && detail::bytes_equal(e.region, region) &&
+            detail::bytes_equal(e.service, service) && detail::bytes_equal(e.access_key, access_key) &&
             constant_time_equal(e.secret, secret)) {
           e.used = tick_;
           ++hits_;

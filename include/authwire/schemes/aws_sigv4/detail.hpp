@@ -14,8 +14,19 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../../config.hpp"
 #include "../../grammar.hpp"
+
+// Small helpers of the verification path that GCC would otherwise call out of line.
+#if defined(__GNUC__) || defined(__clang__)
+#define AUTHWIRE_SIGV4_INLINE inline __attribute__((always_inline))
+#else
+#define AUTHWIRE_SIGV4_INLINE inline
+#endif
 
 namespace authwire {
 inline namespace v1 {
@@ -61,10 +72,15 @@ inline std::uint64_t load8(const char* p) noexcept {
   std::memcpy(&x, p, 8);
   return x;
 }
+inline std::uint64_t load4(const char* p) noexcept {
+  std::uint32_t x;
+  std::memcpy(&x, p, 4);
+  return x;
+}
 
 /// True when `a` and `b` hold the same bytes: sizes first, then eight bytes at a time (the
 /// last word overlapping). Not constant-time: for public values only.
-inline bool bytes_equal(std::string_view a, std::string_view b) noexcept {
+AUTHWIRE_SIGV4_INLINE bool bytes_equal(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
   const char* const p = a.data();
@@ -81,7 +97,7 @@ inline bool bytes_equal(std::string_view a, std::string_view b) noexcept {
 
 /// True when `any` equals `lower` (already lower-case) ignoring ASCII case. Eight bytes at a
 /// time (the last word overlapping), byte by byte below eight.
-inline bool equals_lower(std::string_view any, std::string_view lower) noexcept {
+AUTHWIRE_SIGV4_INLINE bool equals_lower(std::string_view any, std::string_view lower) noexcept {
   const std::size_t n = any.size();
   if (n != lower.size()) return false;
   const char* const a = any.data();
@@ -92,6 +108,8 @@ inline bool equals_lower(std::string_view any, std::string_view lower) noexcept 
       if (lower8(load8(a + i)) != load8(l + i)) return false;
     return lower8(load8(a + n - 8)) == load8(l + n - 8);
   }
+  if (n >= 4)  // two overlapping 4-byte words (zero-extended: lower8 leaves the zeros alone)
+    return lower8(load4(a)) == load4(l) && lower8(load4(a + n - 4)) == load4(l + n - 4);
   for (std::size_t i = 0; i < n; ++i)
     if (lower_byte[static_cast<unsigned char>(a[i])] != l[i]) return false;
   return true;
@@ -197,6 +215,14 @@ inline void requery(Out& out, std::string_view s) {
 inline bool has_byte_at_or_below_sp(std::string_view v) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   std::size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: x <= 0x20 (unsigned) exactly when min(x, 0x20) == x.
+  const __m128i sp = _mm_set1_epi8(0x20);
+  for (; i + 16 <= v.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v.data() + i));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, sp), x)) != 0) return true;
+  }
+#endif
   for (; i + 8 <= v.size(); i += 8) {
     std::uint64_t x;
     std::memcpy(&x, v.data() + i, 8);

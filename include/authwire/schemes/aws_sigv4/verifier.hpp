@@ -109,7 +109,7 @@ class verifier {
     std::string_view a;
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
-      if (!detail::equals_lower(name, "authorization")) continue;
+      if (name.size() != 13 || !detail::equals_lower(name, "authorization")) continue;
       if (n++ == 0) a = req.headers[i].value;
     }
     if (n > 1) return {errc::duplicate_header, 0};
@@ -369,14 +369,21 @@ class verifier {
       auto b = check_body_digests(req, signed_headers);
       if (!b) return b.error();
     }
-    // Done.
-    v.access_key.assign(scope.access_key);
-    v.identity = rec->identity.empty() ? v.access_key : rec->identity;
-    v.amz_date.assign(amz_date);
-    v.scope.assign(scope.scope);
-    v.region.assign(scope.region);
-    v.service.assign(scope.service);
-    v.seed_signature.assign(signature);
+    // Done. (A reused result's strings usually already have the right sizes: then a plain copy.)
+    auto put = [](std::string& dst, std::string_view src) {
+      if (dst.size() == src.size()) {
+        if (!src.empty()) std::memcpy(&dst[0], src.data(), src.size());
+      } else {
+        dst.assign(src.data(), src.size());
+      }
+    };
+    put(v.access_key, scope.access_key);
+    put(v.identity, rec->identity.empty() ? scope.access_key : std::string_view(rec->identity));
+    put(v.amz_date, amz_date);
+    put(v.scope, scope.scope);
+    put(v.region, scope.region);
+    put(v.service, scope.service);
+    put(v.seed_signature, signature);
     v.signing_key = key;
     if (is_streaming(v.mode)) {
       if (h_decoded.count) {
