@@ -325,6 +325,14 @@ class small_vector {
     ::new (static_cast<void*>(data() + size_)) T(v);
     ++size_;
   }
+  /// Appends a default-constructed element and returns it, to be filled in place (no copy
+  /// through a temporary: its narrow stores would be reloaded as wide ones).
+  T& emplace_back() {
+    if (size_ == cap_) reserve(cap_ * 2);
+    T* p = ::new (static_cast<void*>(data() + size_)) T;
+    ++size_;
+    return *p;
+  }
   void reserve(std::size_t n) {
     if (n <= cap_) return;
     std::unique_ptr<T[]> h(new T[n]);
@@ -610,14 +618,13 @@ class list_parser {
       const std::uint64_t bit = name_bit(name);
       if (name_mask_ & bit) break;
       name_mask_ |= bit;
-      auth_param_view p;
+      auth_param_view& p = out_.params.emplace_back();
       p.name = name;
       p.raw_value = std::string_view(s + vb, ve - vb);
       p.name_offset = static_cast<std::uint32_t>(base_ + nb);
       p.value_offset = static_cast<std::uint32_t>(base_ + v);
       p.quoted = quoted;
       p.has_escapes = false;
-      out_.params.push_back(p);
       ++count;
       ++added;
       i = next;
@@ -701,14 +708,13 @@ class list_parser {
       }
       if (!names_->insert(name).second) return fail(errc::duplicate_parameter, name_at);
     }
-    auth_param_view p;
+    auth_param_view& p = out_.params.emplace_back();
     p.name = name;
     p.raw_value = raw;
     p.name_offset = static_cast<std::uint32_t>(base_ + name_at);
     p.value_offset = static_cast<std::uint32_t>(base_ + value_at);
     p.quoted = quoted;
     p.has_escapes = esc;
-    out_.params.push_back(p);
     if (mode_ != list_mode::params) ++cur_->param_count;
     return i;
   }
