@@ -1574,3 +1574,48 @@ TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the ge
     }
   CHECK(accepted > 50);
 }
+
+TEST_CASE("aws_sigv4: check_signed_headers accepts exactly what a naive reference accepts", "[aws_sigv4][parse]") {
+  auto reference = [](const std::string& v, std::size_t limit) -> std::size_t {
+    std::vector<std::string> names;
+    std::size_t b = 0;
+    for (std::size_t i = 0; i <= v.size(); ++i)
+      if (i == v.size() || v[i] == ';') {
+        names.push_back(v.substr(b, i - b));
+        b = i + 1;
+      }
+    bool host = false;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (names[k].empty()) return 0;
+      for (char c : names[k])
+        if (!authwire::is_tchar(c) || (c >= 'A' && c <= 'Z')) return 0;
+      if (k > 0 && !(names[k - 1] < names[k])) return 0;
+      host = host || names[k] == "host";
+    }
+    if (!host || names.size() > limit) return 0;
+    return names.size();
+  };
+  const std::vector<std::string> goods = {"host", "content-type;host;x-amz-date",
+                                          "accept;host;range;x-amz-content-sha256;x-amz-date;x-amz-meta-a-long-name1",
+                                          "a;b;c;d;e;f;g;h;host;i;j;k;l;m;n;o;p;q;r;s;t;u;v;w;x;y;z"};
+  std::size_t accepted = 0;
+  for (const auto& good : goods)
+    for (std::size_t i = 0; i <= good.size(); ++i)
+      for (const char c : {';', 'a', 'z', 'H', '_', ' ', '\0', 'h', 'x'}) {
+        std::string m = good;
+        if (i < good.size()) m[i] = c; else m += c;
+        for (const std::size_t limit : {std::size_t{64}, std::size_t{3}}) {
+          aws::parse_limits lim;
+          lim.max_signed_headers = limit;
+          const auto r = aws::check_signed_headers(m, 0, lim);
+          const std::size_t want = reference(m, limit);
+          INFO(m << " limit " << limit);
+          CHECK(static_cast<bool>(r) == (want != 0));
+          if (r) {
+            CHECK(*r == want);
+            ++accepted;
+          }
+        }
+      }
+  CHECK(accepted > 20);
+}

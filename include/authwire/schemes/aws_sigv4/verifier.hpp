@@ -416,7 +416,7 @@ class verifier {
   // True when `list` holds `s` (sizes first, then the bytes).
   static bool contains(const std::vector<std::string>& list, std::string_view s) noexcept {
     for (const std::string& e : list)
-      if (e.size() == s.size() && (s.empty() || std::memcmp(e.data(), s.data(), s.size()) == 0)) return true;
+      if (detail::bytes_equal(e, s)) return true;
     return false;
   }
 
