@@ -325,3 +325,65 @@ TEST_CASE("grammar: quoted values and tokens across block boundaries parse as th
     }
   }
 }
+
+TEST_CASE("grammar: elements of every name and value length, clean and with one odd byte", "[grammar][simd]") {
+  // Names of 1 to 20 bytes and values of 0 to 40 bytes, quoted and bare, as the second of three
+  // parameters (so the element starts at varying distances from the end of the input): each
+  // parses to the views and offsets it was built from, and one odd byte inside the value gives
+  // the byte loops' outcome.
+  for (std::size_t nl = 1; nl <= 20; ++nl) {
+    for (std::size_t vl = 0; vl <= 40; ++vl) {
+      for (int quoted = 0; quoted < 2; ++quoted) {
+        if (!quoted && vl == 0) continue;
+        for (std::size_t tail = 0; tail <= 34; tail += 17) {
+          const std::string name(nl, 'n'), value(vl, 'v'), last(tail, 't');
+          const std::string elem = name + "=" + (quoted ? "\"" + value + "\"" : value);
+          const std::string h = "Digest a=b, " + elem + ", z=" + (tail ? last : "1");
+          INFO(h);
+          auto r = authwire::parse_challenges(h);
+          REQUIRE(r);
+          const auto& p = (*r)[0].params;
+          REQUIRE(p.size() == 3);
+          CHECK(p[1].name == name);
+          CHECK(p[1].raw_value == value);
+          CHECK(p[1].quoted == (quoted == 1));
+          CHECK(p[1].name_offset == 12);
+          CHECK(p[1].value_offset == 13 + nl);
+          CHECK(p[2].name_offset == 12 + elem.size() + 2);
+          if (vl == 0) continue;
+          const std::size_t at = 13 + nl + static_cast<std::size_t>(quoted) + vl / 2;  // inside the value
+          std::string odd = h;
+          odd[at] = '\x7f';
+          auto e = authwire::parse_challenges(odd);
+          CHECK(e.code() == errc::control_character);
+          CHECK(e.offset() == at);
+          odd[at] = '@';  // qdtext, but not a tchar
+          auto f = authwire::parse_challenges(odd);
+          if (quoted) {
+            REQUIRE(f);
+            CHECK((*f)[0].params[1].raw_value.size() == vl);
+          } else {
+            // a value of one byte becomes empty: no token where the value starts
+            CHECK(f.code() == (vl == 1 ? errc::bad_character : errc::junk_after_value));
+            CHECK(f.offset() == at);
+          }
+          if (quoted) {
+            odd[at] = '\\';  // a quoted-pair over the next byte
+            auto g = authwire::parse_challenges(odd);
+            if (at + 1 < 13 + nl + 1 + vl) {
+              REQUIRE(g);
+              CHECK((*g)[0].params[1].has_escapes);
+              CHECK((*g)[0].params[1].raw_value.size() == vl);
+            } else {  // escapes the closing quote
+              CHECK(!g);
+            }
+          }
+          const std::string twice = "Digest " + elem + ", " + elem;
+          auto d = authwire::parse_challenges(twice);
+          CHECK(d.code() == errc::duplicate_parameter);
+          CHECK(d.offset() == 7 + elem.size() + 2);
+        }
+      }
+    }
+  }
+}

@@ -558,9 +558,14 @@ class list_parser {
     if (mode_ == list_mode::credentials && !out_.challenges.empty())
       return err(errc::more_than_one_credentials, at);
     if (out_.challenges.size() >= opts_.max_challenges) return err(errc::too_many_challenges, at);
-    out_.challenges.push_back({scheme, {}, static_cast<std::uint32_t>(base_ + at),
-                               static_cast<std::uint32_t>(out_.params.size()), 0, false});
-    cur_ = &out_.challenges.back();
+    challenge_rec& c = out_.challenges.emplace_back();
+    c.scheme = scheme;
+    c.token68 = {};
+    c.scheme_offset = static_cast<std::uint32_t>(base_ + at);
+    c.first_param = static_cast<std::uint32_t>(out_.params.size());
+    c.param_count = 0;
+    c.has_token68 = false;
+    cur_ = &c;
     name_mask_ = 0;
     return {};
   }
@@ -598,21 +603,53 @@ class list_parser {
     std::size_t added = 0;
     while (true) {
       const std::size_t nb = i;
-      const std::size_t e = fast_token_end(s, nb, n);
-      if (e == nb || e + 1 >= n || s[e] != '=') break;
-      const std::size_t v = e + 1;
-      std::size_t vb = v, ve, next;
-      const bool quoted = s[v] == '"';
-      if (quoted) {
-        vb = v + 1;
-        ve = fast_qdtext_end(s, vb, n);
-        if (ve >= n || s[ve] != '"') break;
-        next = ve + 1;
-      } else {
-        ve = fast_token_end(s, v, n);
-        if (ve == v) break;
-        next = ve;
+      std::size_t e, vb, ve, next;
+      bool quoted;
+#if AUTHWIRE_GRAMMAR_SSE2
+      if (nb + 32 <= n) {
+        // The name, "=" and the start of the value from two loads at the element's start: the
+        // value's end then comes from masks already computed, not from loads that wait for
+        // the name's end (each element's scans would otherwise form one long dependency chain).
+        const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + nb));
+        const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + nb + 16));
+        const unsigned tm = token_stops::mask(x0);
+        if (tm == 0) break;  // a name of 16 or more bytes: the full path
+        e = nb + static_cast<std::size_t>(__builtin_ctz(tm));
+        if (e == nb || s[e] != '=') break;
+        quoted = s[e + 1] == '"';
+        if (quoted) {
+          vb = e + 2;
+          const unsigned qm = qdtext_stops::mask(x0) | (qdtext_stops::mask(x1) << 16);
+          const unsigned r = qm >> (vb - nb);  // vb - nb <= 17
+          ve = r != 0 ? vb + static_cast<std::size_t>(__builtin_ctz(r)) : simd_run<qdtext_stops>(s, nb + 32, n);
+          if (ve >= n || s[ve] != '"') break;
+          next = ve + 1;
+        } else {
+          vb = e + 1;
+          const unsigned r = tm >> (vb - nb);  // vb - nb <= 16
+          ve = r != 0 ? vb + static_cast<std::size_t>(__builtin_ctz(r)) : fast_token_end(s, nb + 16, n);
+          if (ve == vb) break;
+          next = ve;
+        }
+      } else
+#endif
+      {
+        e = fast_token_end(s, nb, n);
+        if (e == nb || e + 1 >= n || s[e] != '=') break;
+        vb = e + 1;
+        quoted = s[vb] == '"';
+        if (quoted) {
+          ++vb;
+          ve = fast_qdtext_end(s, vb, n);
+          if (ve >= n || s[ve] != '"') break;
+          next = ve + 1;
+        } else {
+          ve = fast_token_end(s, vb, n);
+          if (ve == vb) break;
+          next = ve;
+        }
       }
+      const std::size_t v = e + 1;
       if ((next < n && s[next] != ',') || ve - vb > max_value || count >= limit) break;
       const std::string_view name(s + nb, e - nb);
       const std::uint64_t bit = name_bit(name);
