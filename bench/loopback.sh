@@ -11,14 +11,17 @@
 # their check in-process (MHD: get_username + check2; authwire: authenticate) and print it; a
 # fifth run (httplib_timed, not in the table) times authwire's stateless digest::handler::check
 # alone in the same server (parse, nonce MAC, offer checks, response: no replay store, no
-# Authentication-Info), the closest match to what MHD_digest_auth_check2 does.
+# Authentication-Info), the closest match to what MHD_digest_auth_check2 does. Two more runs
+# (httplib_norsp, httplib_noinfo; LOOPBACK_VARIANTS=0 skips them) serve with
+# options::send_rspauth = false and with options::send_authentication_info = false (libmicrohttpd
+# sends no Authentication-Info); their authenticate() medians are printed after the table.
 #
 # Builds nothing: the programs come from CMake (-DAUTHWIRE_BUILD_BENCH=ON; targets
 # mhd_digest_server, loopback_httplib_server, loopback_client). Servers bind 127.0.0.1 on free
 # ports and are stopped at the end.
 #
 # Usage: bench/loopback.sh [build dir]   (default build/peers or $AUTHWIRE_BUILD)
-#   LOOPBACK_SECONDS (5), LOOPBACK_CONNECTIONS (4), LOOPBACK_ROUNDS (1)
+#   LOOPBACK_SECONDS (5), LOOPBACK_CONNECTIONS (4), LOOPBACK_ROUNDS (1), LOOPBACK_VARIANTS (1)
 #   With wrk installed, the baselines are also measured with wrk (as a check that the client
 #   is not the bottleneck).
 set -eu
@@ -28,6 +31,7 @@ build=${1:-${AUTHWIRE_BUILD:-$here/../build/peers}}/bench
 seconds=${LOOPBACK_SECONDS:-5}
 conns=${LOOPBACK_CONNECTIONS:-4}
 rounds=${LOOPBACK_ROUNDS:-1}
+variants=${LOOPBACK_VARIANTS:-1}
 for p in mhd_digest_server loopback_httplib_server loopback_client; do
   [ -x "$build/$p" ] || { echo "loopback.sh: $build/$p not built (cmake --build ... --target $p)" >&2; exit 1; }
 done
@@ -44,7 +48,11 @@ trap cleanup EXIT INT TERM
 # run <name> <client flags> <server> [server flags]: one server, one client run; appends to results
 run() {
   name=$1; cflags=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" &
+  # Emptied here, not by the redirection below: that one runs in the background child, and the
+  # wait loop could otherwise read the previous server's "listening" line (and its port).
+  : >"$tmp/out"
+  : >"$tmp/err"
+  "$@" >>"$tmp/out" 2>>"$tmp/err" &
   pid=$!
   i=0
   while ! grep -q listening "$tmp/out" 2>/dev/null; do
@@ -74,6 +82,10 @@ for r in $(seq "$rounds"); do
   run httplib_noauth --noauth "$build/loopback_httplib_server" --noauth
   run httplib_digest "" "$build/loopback_httplib_server"
   run httplib_timed "" "$build/loopback_httplib_server" --time-check
+  if [ "$variants" = 1 ]; then
+    run httplib_norsp "" "$build/loopback_httplib_server" --no-rspauth
+    run httplib_noinfo "" "$build/loopback_httplib_server" --no-info
+  fi
 done
 
 echo
@@ -116,3 +128,14 @@ if [ -s "$tmp/stateless" ]; then
       printf "authwire digest::handler::check alone, median in-process time: %d ns; libmicrohttpd / authwire check = %.2f\n", m, mhd / m
     }' "$tmp/stateless"
 fi
+# authenticate() medians of the variants (per run: median; here: the median over the rounds)
+for v in httplib_norsp httplib_noinfo; do
+  awk -v n="$v" -v mhd="$(awk '$1 == "mhd_digest" { print $13 }' "$tmp/results" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" '
+    $1 == n { a[++c] = $13; r[c] = $5 } END {
+      if (!c) exit
+      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      m = c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+      what = n == "httplib_norsp" ? "send_rspauth = false" : "send_authentication_info = false"
+      printf "authwire authenticate() with %s, median in-process time: %d ns; libmicrohttpd / authwire = %.2f\n", what, m, mhd / m
+    }' "$tmp/results"
+done

@@ -12,7 +12,10 @@
  * offer checks, response; no replay store, no verdict, no Authentication-Info) before each
  * authenticate() and prints its time as `stateless_ns` (that run's rps is not comparable).
  *
- * Usage: loopback_httplib_server [--noauth | --time-check]
+ * --no-rspauth sends Authentication-Info without rspauth (options::send_rspauth = false);
+ * --no-info sends none (options::send_authentication_info = false), as libmicrohttpd.
+ *
+ * Usage: loopback_httplib_server [--noauth | --time-check] [--no-rspauth | --no-info]
  */
 #include <cstdio>
 #include <cstring>
@@ -32,16 +35,20 @@ constexpr const char* password = "loopback secret";
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool noauth = false, time_check = false;
+  bool noauth = false, time_check = false, no_rspauth = false, no_info = false;
   for (int i = 1; i < argc; ++i) {
     noauth = noauth || std::strcmp(argv[i], "--noauth") == 0;
     time_check = time_check || std::strcmp(argv[i], "--time-check") == 0;
+    no_rspauth = no_rspauth || std::strcmp(argv[i], "--no-rspauth") == 0;
+    no_info = no_info || std::strcmp(argv[i], "--no-info") == 0;
   }
 
   authwire::digest::options o;
   o.realm = realm;
   o.algorithms = {authwire::digest::algorithm::sha256};
   o.opaque = "0123456789abcdef";
+  o.send_rspauth = !no_rspauth;
+  o.send_authentication_info = !no_info;
   auto digest = std::make_shared<authwire::digest::handler>(
       o, [](std::string_view u, std::string_view, authwire::digest::algorithm, std::string& secret) {
         if (u != user) return authwire::digest::secret_kind::unknown;

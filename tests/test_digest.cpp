@@ -1211,6 +1211,27 @@ TEST_CASE("digest: stored HA1 per algorithm and realm", "[digest][server]") {
   r.nc = 9;
   auto a = dg::build_authorization(*ci, {"Mufasa", "Circle of Life", {}}, r);
   CHECK(h.verify(tr.view(), *a).reason == "invalid_response");
+  // The right HA1 with one byte made non-hex (every position: the 16-byte lanes and the
+  // tail), one digit more or less, or the MD5 HA1 for SHA-256: no secret either.
+  const std::string good = dg::ha1(dg::algorithm::sha256, "Mufasa", o.realm, "Circle of Life");
+  std::vector<std::string> bad = {good + "0", good.substr(1), dg::ha1(dg::algorithm::md5, "Mufasa", o.realm, "Circle of Life")};
+  for (std::size_t i = 0; i < good.size(); ++i)
+    for (char x : {'g', 'G', '/', ':', '@', '`', ' ', '\x80', '\xe6'}) {
+      std::string b = good;
+      b[i] = x;
+      bad.push_back(b);
+    }
+  for (const auto& b : bad) {
+    store[{dg::algorithm::sha256, "Mufasa"}] = b;
+    r.nc++;
+    a = dg::build_authorization(*ci, {"Mufasa", "Circle of Life", {}}, r);
+    REQUIRE(a);
+    CHECK(h.verify(tr.view(), *a).reason == "invalid_response");
+  }
+  store[{dg::algorithm::sha256, "Mufasa"}] = good;
+  r.nc++;
+  a = dg::build_authorization(*ci, {"Mufasa", "Circle of Life", {}}, r);
+  CHECK(h.verify(tr.view(), *a).kind == verdict_kind::allow);
 }
 
 TEST_CASE("digest: auth-int rspauth over the response body", "[digest][server][client]") {

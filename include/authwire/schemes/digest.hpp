@@ -948,11 +948,6 @@ inline digest_bytes response_digest(const hexbuf& session_ha1_hex, const hexbuf&
   return h.final();
 }
 
-/// Hex decode of exactly 2*out_size digits into `out`; false on any other input.
-inline bool decode_hex_exact(std::string_view hex, unsigned char* out, std::size_t out_size) noexcept {
-  if (hex.size() != 2 * out_size) return false;
-  return static_cast<bool>(hex_decode(out, hex));
-}
 
 }  // namespace detail
 
@@ -1396,9 +1391,10 @@ class handler final : public scheme_handler {
     bool secret_ok = false;
     auto& h = detail::thread_hasher();
     if (kind == secret_kind::ha1) {
-      std::array<unsigned char, 64> raw{};
-      if (detail::decode_hex_exact(s.secret, raw.data(), digest_size(ha))) {
-        for (std::size_t i = 0; i < s.secret.size(); ++i) h1.d[i] = authwire::detail::ascii_lower(s.secret[i]);
+      // Exactly the hex of this algorithm's digest (either case), used in lower case: for a hex
+      // digit, | 0x20 lower-cases A-F and leaves 0-9 as they are.
+      if (s.secret.size() == 2 * digest_size(ha) && detail::all_hex(s.secret)) {
+        for (std::size_t i = 0; i < s.secret.size(); ++i) h1.d[i] = static_cast<char>(s.secret[i] | 0x20);
         h1.n = s.secret.size();
         secret_ok = true;
       }
