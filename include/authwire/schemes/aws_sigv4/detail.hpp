@@ -132,7 +132,9 @@ inline std::size_t first_not_in(const std::array<bool, 256>& table, std::string_
   const auto* d = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   for (; i + 4 <= n; i += 4)
-    if (!(table[d[i]] & table[d[i + 1]] & table[d[i + 2]] & table[d[i + 3]])) break;
+    if ((static_cast<unsigned>(table[d[i]]) & static_cast<unsigned>(table[d[i + 1]]) &
+         static_cast<unsigned>(table[d[i + 2]]) & static_cast<unsigned>(table[d[i + 3]])) == 0)
+      break;
   while (i < n && table[d[i]]) ++i;
   return i;
 }

@@ -65,6 +65,15 @@ struct verifier_options {
  * make, and compares the signature in constant time. Thread-safe (the signing-key cache is
  * shared; scratch buffers are thread-local).
  *
+ * The request time: X-Amz-Date; a header-signed request without it uses the Date header, as
+ * AWS does ("Handling dates in Signature Version 4"), in the X-Amz-Date format or as an
+ * IMF-fixdate with GMT, +0000 or -0000 (what botocore sends); its ISO 8601 basic form enters
+ * the string to sign and the scope-date check. Errors: missing_date (neither), bad_date,
+ * duplicate_header (two Date lines); X-Amz-Date wins when both are present.
+ *
+ * Checksums: Content-MD5 and x-amz-checksum-{crc32, crc32c, crc64nvme, sha1, sha256} are
+ * compared with the body when signed (other algorithms: unsupported_checksum).
+ *
  * The payload: with `x-amz-content-sha256` a hash, the body is checked against it when the
  * request_view has the body (`has_body`) or its hash (`body_sha256_hex`); otherwise the
  * result's `unchecked_payload_hash` is set and the application checks the body as it reads
