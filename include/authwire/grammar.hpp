@@ -128,31 +128,29 @@ struct qdtext_stops {
   return static_cast<unsigned>(_mm_movemask_epi8(stop));
   }
 };
+/// A byte mask of the bytes of `x` in [lo, lo + len), len <= 128: shifted so that the range
+/// starts at -128, one signed compare (SSE2 has no unsigned one).
+inline __m128i in_range(__m128i x, char lo, int len) noexcept {
+  const __m128i y = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(-128 - lo)));
+  return _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(-128 + len)), y);
+}
 /// Bit k clear for each byte k of `x` that is an ASCII letter or digit, or one of the bytes that
 /// `extra` accepts (a byte mask of the same shape); set otherwise.
 inline unsigned alnum_stops(__m128i x, __m128i extra) noexcept {
-  const __m128i lower = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-  const __m128i digit = _mm_sub_epi8(x, _mm_set1_epi8('0'));
   const __m128i ok = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(lower, _mm_set1_epi8(25)), lower),
-                   _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit)),
-      extra);
+      _mm_or_si128(in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 26), in_range(x, '0', 10)), extra);
   return static_cast<unsigned>(_mm_movemask_epi8(ok)) ^ 0xFFFFu;
 }
 /// tchar fast set: letters, digits, "-", ".", "_" (other tchars are left to the scalar loop).
 struct token_stops {
   static unsigned mask(__m128i x) noexcept {
-    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('-'));  // "-" and "."
-    return alnum_stops(x, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(1)), d),
-                                       _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))));
+    return alnum_stops(x, _mm_or_si128(in_range(x, '-', 2), _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))));
   }
 };
 /// token68 without "=": letters, digits, "-", ".", "/", "+", "_", "~" (exact).
 struct token68_stops {
   static unsigned mask(__m128i x) noexcept {
-    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('-'));  // "-", ".", "/"
-    return alnum_stops(x, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(2)), d),
-                                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))),
+    return alnum_stops(x, _mm_or_si128(_mm_or_si128(in_range(x, '-', 3), _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))),
                                        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
                                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('~')))));
   }
@@ -340,6 +338,10 @@ class small_vector {
     heap_ = std::move(h);
     cap_ = n;
   }
+  /// Room for `k` more elements without growing: the caller writes data()[size()..size()+k)
+  /// and then commits them with grow_by().
+  std::size_t spare() const noexcept { return cap_ - size_; }
+  void grow_by(std::size_t k) noexcept { size_ += k; }
   T* data() noexcept { return heap_ ? heap_.get() : inline_.items; }
   const T* data() const noexcept { return heap_ ? heap_.get() : inline_.items; }
   std::size_t size() const noexcept { return size_; }
@@ -597,11 +599,17 @@ class list_parser {
    * path's. Returns `i` when the first element is not of that shape, `n` when all were.
    */
   std::size_t fast_params(const char* s, std::size_t n, std::size_t i) {
-    std::size_t count = mode_ == list_mode::params ? out_.params.size() : cur_->param_count;
+    const std::size_t count = mode_ == list_mode::params ? out_.params.size() : cur_->param_count;
     const std::size_t limit = opts_.max_parameters < hashed_after ? opts_.max_parameters : hashed_after;
+    if (count >= limit) return i;
+    // Elements this call may add: within the parameter limit, the inline-checked uniqueness
+    // range and the list's present capacity (the full path grows it).
+    std::size_t budget = limit - count;
+    if (budget > out_.params.spare()) budget = out_.params.spare();
     const std::size_t max_value = opts_.max_value_length;
+    auth_param_view* const dst = out_.params.data() + out_.params.size();
     std::size_t added = 0;
-    while (true) {
+    while (added < budget) {
       const std::size_t nb = i;
       std::size_t e, vb, ve, next;
       bool quoted;
@@ -650,25 +658,25 @@ class list_parser {
         }
       }
       const std::size_t v = e + 1;
-      if ((next < n && s[next] != ',') || ve - vb > max_value || count >= limit) break;
+      if ((next < n && s[next] != ',') || ve - vb > max_value) break;
       const std::string_view name(s + nb, e - nb);
       const std::uint64_t bit = name_bit(name);
       if (name_mask_ & bit) break;
       name_mask_ |= bit;
-      auth_param_view& p = out_.params.emplace_back();
+      auth_param_view& p = *::new (static_cast<void*>(dst + added)) auth_param_view;
       p.name = name;
       p.raw_value = std::string_view(s + vb, ve - vb);
       p.name_offset = static_cast<std::uint32_t>(base_ + nb);
       p.value_offset = static_cast<std::uint32_t>(base_ + v);
       p.quoted = quoted;
       p.has_escapes = false;
-      ++count;
       ++added;
       i = next;
       if (i >= n) break;
       ++i;  // ","
       if (i < n && s[i] == ' ') ++i;
     }
+    out_.params.grow_by(added);
     if (mode_ != list_mode::params) cur_->param_count += static_cast<std::uint32_t>(added);
     return i;
   }
