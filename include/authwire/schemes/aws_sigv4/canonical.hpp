@@ -502,7 +502,7 @@ inline digest_bytes hmac_raw(const digest_bytes& key, std::initializer_list<std:
     bool ready = false;
   };
   thread_local keyed k;
-  if (k.ready && k.key.size == key.size && std::memcmp(k.key.data.data(), key.data.data(), key.size) == 0) {
+  if (k.ready && bytes_equal(k.key.view(), key.view())) {
     k.ctx.reset();
   } else {
     k.ctx.init(hash_algorithm::sha256, key.view());

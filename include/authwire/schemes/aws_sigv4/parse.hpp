@@ -297,44 +297,39 @@ struct authorization_view {
  */
 namespace detail {
 /// The usual shape, `AWS4-HMAC-SHA256 Credential=<c>,[SP]SignedHeaders=<s>,[SP]Signature=<64 hex>`
-/// and nothing else: parsed into `a` (true), or false for anything else, including every
-/// error (parse_authorization then takes the general path, which reports it).
-inline bool parse_authorization_usual(std::string_view value, const parse_limits& lim, authorization_view& a) {
+/// and nothing else: the offsets of the three values (true), or false for anything else
+/// (parse_authorization then takes the general path, which reports any error).
+inline bool usual_authorization_shape(std::string_view value, std::size_t& c_at, std::size_t& c_end,
+                                      std::size_t& s_at, std::size_t& s_end, std::size_t& g_at) noexcept {
   constexpr std::string_view head = "AWS4-HMAC-SHA256 Credential=";
   constexpr std::string_view sh_name = "SignedHeaders=", sig_name = "Signature=";
   const std::size_t n = value.size();
   const char* const d = value.data();
   if (n < head.size() + 64 || std::memcmp(d, head.data(), head.size()) != 0) return false;
-  const std::size_t c_at = head.size();
-  const std::size_t c_end = find_value_end(value, c_at);
+  c_at = head.size();
+  c_end = find_value_end(value, c_at);
   if (c_end == n || d[c_end] != ',') return false;
   std::size_t i = c_end + 1 + (c_end + 1 < n && d[c_end + 1] == ' ' ? 1 : 0);
   if (n - i < sh_name.size() || std::memcmp(d + i, sh_name.data(), sh_name.size()) != 0) return false;
-  const std::size_t s_at = i + sh_name.size();
-  const std::size_t s_end = find_value_end(value, s_at);
+  s_at = i + sh_name.size();
+  s_end = find_value_end(value, s_at);
   if (s_end == n || d[s_end] != ',') return false;
   i = s_end + 1 + (s_end + 1 < n && d[s_end + 1] == ' ' ? 1 : 0);
   if (n - i != sig_name.size() + 64 || std::memcmp(d + i, sig_name.data(), sig_name.size()) != 0) return false;
-  const std::size_t g_at = i + sig_name.size();
-  if (!all_lower_hex64(d + g_at)) return false;
-  const std::string_view cred(d + c_at, c_end - c_at), sh(d + s_at, s_end - s_at);
-  auto c = parse_credential(cred, c_at);
-  if (!c) return false;
-  if (!check_signed_headers(sh, s_at, lim)) return false;
-  a.credential = *c;
-  a.credential_text = cred;
-  a.credential_offset = c_at;
-  a.signed_headers = sh;
-  a.signed_headers_offset = s_at;
-  a.signature = std::string_view(d + g_at, 64);
-  a.signature_offset = g_at;
-  return true;
+  g_at = i + sig_name.size();
+  return all_lower_hex64(d + g_at);
 }
 }  // namespace detail
 
 [[nodiscard]] inline result<authorization_view, errc> parse_authorization(std::string_view value,
                                                                           const parse_limits& lim = {}) {
-  if (authorization_view u; detail::parse_authorization_usual(value, lim, u)) return u;
+  // The usual shape first; the view is built in one aggregate initialisation (no zeroing).
+  if (std::size_t c_at, c_end, s_at, s_end, g_at;
+      detail::usual_authorization_shape(value, c_at, c_end, s_at, s_end, g_at)) {
+    const std::string_view cred(value.data() + c_at, c_end - c_at), sh(value.data() + s_at, s_end - s_at);
+    if (auto c = parse_credential(cred, c_at); c && check_signed_headers(sh, s_at, lim))
+      return authorization_view{*c, cred, sh, std::string_view(value.data() + g_at, 64), c_at, s_at, g_at};
+  }
   std::size_t i = 0;
   const std::size_t n = value.size();
   auto ows = [&] {

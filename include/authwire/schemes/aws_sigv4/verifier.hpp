@@ -197,7 +197,7 @@ class verifier {
     v.unchecked_payload_hash.clear();
     std::string_view signed_headers, signature, amz_date, token;
     credential_scope scope;
-    presigned_params pq;
+    const presigned_params* pq = nullptr;  // presigned form only (a per-thread object, reused)
     bool has_token = false;
     std::int64_t t = 0;
     char date_buf[16];  // the ISO 8601 basic form of a fallback Date header
@@ -229,19 +229,21 @@ class verifier {
       if (!opts_.allow_presigned) return {errc::unsupported_payload_mode, 0};
       auto p = parse_presigned(query, opts_.limits);
       if (!p) return p.error();
-      pq = std::move(*p);
-      auto c = pq.scope();
-      if (!c) return {c.code(), pq.credential_offset};
+      thread_local presigned_params pq_store;
+      pq_store = std::move(*p);
+      pq = &pq_store;
+      auto c = pq->scope();
+      if (!c) return {c.code(), pq->credential_offset};
       scope = *c;
-      signed_headers = pq.signed_headers;
-      signature = pq.signature;
-      amz_date = pq.date;
+      signed_headers = pq->signed_headers;
+      signature = pq->signature;
+      amz_date = pq->date;
       detail::parse_amz_date(amz_date, t);
-      has_token = pq.has_security_token;
-      token = pq.security_token;
+      has_token = pq->has_security_token;
+      token = pq->security_token;
       if (h_token.count > 0) return {errc::duplicate_header, 0};
     }
-    const std::size_t scope_at = presigned ? pq.credential_offset : 0;
+    const std::size_t scope_at = presigned ? pq->credential_offset : 0;
     // Scope checks.
     // (scope.date has 8 digits; amz_date 16 bytes, both validated)
     if (scope.date.size() != 8 || amz_date.size() < 8 || std::memcmp(scope.date.data(), amz_date.data(), 8) != 0)
@@ -255,8 +257,8 @@ class verifier {
     if (!presigned) {
       if (t > now + opts_.max_skew || t < now - opts_.max_skew) return {errc::request_time_too_skewed, 0};
     } else {
-      if (t > now + opts_.max_skew) return {errc::presigned_not_yet_valid, pq.date_offset};
-      if (now > t + pq.expires_seconds) return {errc::presigned_expired, pq.date_offset};
+      if (t > now + opts_.max_skew) return {errc::presigned_not_yet_valid, pq->date_offset};
+      if (now > t + pq->expires_seconds) return {errc::presigned_expired, pq->date_offset};
     }
     // Access key.
     thread_local secret_record filled;
@@ -360,7 +362,7 @@ class verifier {
     in.drop_signature = presigned;
     in.drop_security_token = presigned && opts_.query_token_excluded;
     auto cr = hash_canonical_request(in, shx);
-    if (!cr) return {errc::signed_header_absent, presigned ? pq.signed_headers_offset : 0};
+    if (!cr) return {errc::signed_header_absent, presigned ? pq->signed_headers_offset : 0};
     build_string_to_sign(sts, amz_date, scope.scope, *cr);
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
     // Compared as 64 lower-case hex digits (the signature's hex was validated when parsing,
@@ -368,7 +370,7 @@ class verifier {
     char want_hex[64];
     detail::hmac_raw(key, {sts}).hex_to(want_hex);
     if (!constant_time_equal(std::string_view(want_hex, sizeof want_hex), signature))
-      return {errc::signature_mismatch, presigned ? pq.signature_offset : 0};
+      return {errc::signature_mismatch, presigned ? pq->signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
     if (check_body_hash && body_known && !constant_time_equal(payload, body_hash()))
