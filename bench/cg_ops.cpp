@@ -109,7 +109,9 @@ bool hostile(std::string_view op, std::size_t size, std::string& text) {
 }
 
 /// mode 0: default (Authentication-Info with rspauth); 1: send_rspauth = false;
-/// 2: send_authentication_info = false; 3: the application returns HA1 instead of the password.
+/// 2: send_authentication_info = false; 3: the application returns HA1 instead of the password;
+/// 4: the same as 0, but the values go round 16 nonces, more than the handler remembers per
+/// thread (8): every check computes the nonce HMAC, as on the first request with a nonce.
 authwire::digest::handler make_digest_handler(int mode) {
   authwire::digest::options o;
   o.realm = realm;
@@ -136,7 +138,7 @@ authwire::digest::handler make_digest_handler(int mode) {
 
 authwire::digest::handler& digest_handler(int mode = 0) {
   static authwire::digest::handler h[] = {make_digest_handler(0), make_digest_handler(1), make_digest_handler(2),
-                                          make_digest_handler(3)};
+                                          make_digest_handler(3), make_digest_handler(4)};
   return h[mode];
 }
 
@@ -151,19 +153,20 @@ authwire::request_view make_view(const authwire::header_view* hv) {
 }
 
 /// n Authorization values on one fresh nonce, nc 1..n.
-std::vector<std::string> digest_headers(authwire::digest::algorithm alg, std::size_t n) {
-  const std::string nonce = digest_handler().make_nonce(make_view(nullptr));
+std::vector<std::string> digest_headers(authwire::digest::algorithm alg, std::size_t n, int mode = 0) {
+  std::vector<std::string> nonces(mode == 4 ? 16 : 1);
+  for (auto& x : nonces) x = digest_handler(mode).make_nonce(make_view(nullptr));
   authwire::digest::challenge_info ci;
   ci.realm = realm;
-  ci.nonce = nonce;
   ci.alg = alg;
   ci.qop_auth = true;
   std::vector<std::string> v;
   for (std::uint32_t i = 1; i <= n; ++i) {
+    ci.nonce = nonces[(i - 1) % nonces.size()];
     authwire::digest::request_inputs in;
     in.uri = uri;
     in.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
-    in.nc = i;
+    in.nc = static_cast<std::uint32_t>((i - 1) / nonces.size() + 1);
     auto h = authwire::digest::build_authorization(ci, {user, password, {}}, in);
     if (!h) std::abort();
     v.push_back(std::move(*h));
@@ -183,7 +186,7 @@ int main(int argc, char** argv) {
       "noop parse_digest_md5 parse_digest_sha256 parse_challenges_3 parse_basic basic_parse "
       "digest_check_md5 digest_check_sha256 digest_verify_md5 digest_verify_sha256 "
       "digest_verify_md5_norspauth digest_verify_sha256_norspauth digest_verify_md5_noinfo digest_verify_sha256_noinfo "
-      "digest_check_md5_ha1 digest_check_sha256_ha1 "
+      "digest_check_md5_ha1 digest_check_sha256_ha1 digest_check_sha256_newnonce "
       "hostile_params hostile_challenges hostile_escapes hostile_quoted_value hostile_token68 hostile_comma_list "
       "hostile_comma_params"
 #if AUTHWIRE_CG_POCO
@@ -243,8 +246,9 @@ int main(int argc, char** argv) {
     const int mode = op.find("norspauth") != std::string_view::npos ? 1
                      : op.find("noinfo") != std::string_view::npos ? 2
                      : op.find("_ha1") != std::string_view::npos   ? 3
+                     : op.find("newnonce") != std::string_view::npos ? 4
                                                                    : 0;
-    headers = digest_headers(md5 ? authwire::digest::algorithm::md5 : authwire::digest::algorithm::sha256, n + 1);
+    headers = digest_headers(md5 ? authwire::digest::algorithm::md5 : authwire::digest::algorithm::sha256, n + 1, mode);
     f = [&headers, verify, mode](std::size_t i) {
       const std::string& value = headers[i + 1];
       const authwire::header_view hv{"Authorization", value};

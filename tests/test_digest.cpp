@@ -1529,6 +1529,43 @@ TEST_CASE("digest: one handler verifies from several threads at once", "[digest]
   CHECK(refused == 0);
 }
 
+TEST_CASE("digest: a nonce known valid on this thread is matched byte for byte, per handler", "[digest][nonce]") {
+  // Five handlers with their own keys on one thread (four cache slots): A's accepted nonce is
+  // remembered in A's slot; once E has taken that slot, E must not accept A's nonce.
+  std::vector<std::unique_ptr<round_trip_env>> envs;
+  for (int i = 0; i < 5; ++i) {
+    envs.push_back(std::make_unique<round_trip_env>(std::vector<dg::algorithm>{dg::algorithm::sha256}));
+    envs.back()->o.nonce_keys = {std::string(32, static_cast<char>('p' + i))};
+    envs.back()->h = std::make_unique<dg::handler>(envs.back()->o, envs.back()->acc.lookup());
+  }
+  (void)envs[0]->challenge();  // another nonce first: A's nonce is not the memo's first entry
+  forge fa(*envs[0]);
+  CHECK(envs[0]->send(fa.build()).kind == verdict_kind::allow);
+  fa.r.nc = 2;
+  CHECK(envs[0]->send(fa.build()).kind == verdict_kind::allow);  // the remembered nonce
+  // Every one-character change of A's nonce (to another base64url character) is refused.
+  const std::string nonce = fa.ci.nonce;
+  REQUIRE(nonce.size() == 48);
+  for (std::size_t i = 0; i < nonce.size(); ++i) {
+    fa.ci.nonce = nonce;
+    fa.ci.nonce[i] = nonce[i] == 'A' ? 'B' : 'A';
+    fa.r.nc = static_cast<std::uint32_t>(3 + i);
+    INFO("position " << i);
+    CHECK(envs[0]->send(fa.build()).reason == "bad_nonce");
+  }
+  fa.ci.nonce = nonce;
+  for (std::size_t i = 1; i < envs.size(); ++i) {
+    forge f(*envs[i]);  // each issues a challenge: handler i takes a slot
+    CHECK(envs[i]->send(f.build()).kind == verdict_kind::allow);
+  }
+  auto& e = *envs[4];
+  e.tr.auth.clear();
+  fa.r.nc = 100;
+  CHECK(e.h->check(e.tr.view(), fa.build()).code == dg::errc::bad_nonce);
+  // A still accepts it (its slot is rebuilt: the MAC is computed again).
+  CHECK(envs[0]->send(fa.build()).kind == verdict_kind::allow);
+}
+
 TEST_CASE("digest: several handlers on one thread keep their own nonce keys", "[digest][nonce]") {
   std::vector<std::unique_ptr<round_trip_env>> envs;
   for (int i = 0; i < 6; ++i) {

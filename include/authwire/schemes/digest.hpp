@@ -1104,12 +1104,27 @@ inline bool b64url_decode_fixed(std::string_view in, unsigned char* out) noexcep
   return (bad & 0x80u) == 0;  // `out` holds garbage when false
 }
 
-/// The thread's keyed HMAC contexts of up to four handlers (the least recently used is rebuilt).
+/// A nonce of this handler whose MAC verified (or that this thread issued), and its time.
+struct nonce_memo {
+  std::array<char, nonce_text_size> text{};
+  std::int64_t issued_at = 0;
+  bool set = false;
+};
+
+/**
+ * The thread's keyed HMAC contexts of up to four handlers (the least recently used is rebuilt),
+ * and per handler the last few nonces known valid: with nonce_binding::none a nonce's MAC
+ * depends on its 48 bytes alone (the key and realm are the handler's), so the same bytes
+ * verify the same way, and a client reusing its nonce (nc 2, 3, ...) skips the HMAC. Cleared
+ * when the slot goes to another handler.
+ */
 struct mac_cache {
   struct slot {
     std::uint64_t owner = 0;
     std::uint64_t used = 0;
     std::vector<hmac> macs;
+    std::array<nonce_memo, 8> memo{};
+    std::size_t memo_next = 0;
   };
   std::array<slot, 4> slots;
   std::uint64_t tick = 0;
@@ -1740,7 +1755,8 @@ class handler final : public scheme_handler {
     return b;
   }
 
-  hmac& mac(std::size_t key_index) {
+  // This handler's slot in the thread's cache (taking over the least recently used one).
+  detail::mac_cache::slot& slot() {
     auto& c = detail::thread_macs();
     detail::mac_cache::slot* s = nullptr;
     for (auto& x : c.slots)
@@ -1752,10 +1768,34 @@ class handler final : public scheme_handler {
       s->macs.clear();
       s->macs.reserve(o_.nonce_keys.size());
       for (const auto& k : o_.nonce_keys) s->macs.emplace_back(hash_algorithm::sha256, k);
+      s->memo = {};  // another handler's nonces
+      s->memo_next = 0;
       s->owner = id_;
     }
     s->used = ++c.tick;
-    return s->macs[key_index].reset();
+    return *s;
+  }
+
+  hmac& mac(std::size_t key_index) { return slot().macs[key_index].reset(); }
+
+  // With nonce_binding::none: the nonce is one this thread already knows valid for this handler.
+  bool remembered(const char* text, std::int64_t& issued_at) {
+    if (o_.binding != nonce_binding::none) return false;
+    for (const auto& m : slot().memo)
+      if (m.set && std::memcmp(m.text.data(), text, detail::nonce_text_size) == 0) {
+        issued_at = m.issued_at;
+        return true;
+      }
+    return false;
+  }
+  void remember(const char* text, std::int64_t issued_at) {
+    if (o_.binding != nonce_binding::none) return;
+    auto& s = slot();
+    auto& m = s.memo[s.memo_next];
+    s.memo_next = (s.memo_next + 1) % s.memo.size();
+    std::memcpy(m.text.data(), text, detail::nonce_text_size);
+    m.issued_at = issued_at;
+    m.set = true;
   }
 
   digest_bytes nonce_mac(std::size_t key_index, const unsigned char* head, const binding_pieces& bind) {
@@ -1802,9 +1842,12 @@ class handler final : public scheme_handler {
     const digest_bytes d = nonce_mac(0, raw.data(), binding_data(req));
     std::memcpy(raw.data() + 20, d.data.data(), detail::nonce_mac_size);
     detail::b64url_encode_fixed(raw.data(), raw.size(), out);
+    remember(out, static_cast<std::int64_t>(t));
   }
 
   bool verify_nonce(const request_view& req, std::string_view text, std::int64_t& issued_at) {
+    if (text.size() != detail::nonce_text_size) return false;
+    if (remembered(text.data(), issued_at)) return true;
     std::array<unsigned char, detail::nonce_raw_size> raw{};
     if (!detail::b64url_decode_fixed(text, raw.data())) return false;
     const std::string_view got(reinterpret_cast<const char*>(raw.data() + 20), detail::nonce_mac_size);
@@ -1818,6 +1861,7 @@ class handler final : public scheme_handler {
     std::uint64_t t = 0;
     for (std::size_t i = 0; i < 8; ++i) t = (t << 8) | raw[i];
     issued_at = static_cast<std::int64_t>(t);
+    remember(text.data(), issued_at);
     return true;
   }
 
