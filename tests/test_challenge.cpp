@@ -915,3 +915,27 @@ TEST_CASE("challenge: seeded random challenge lists round-trip through builder a
   CHECK(multi_line > 1000);
   CHECK(with_obs_text > 100);
 }
+
+TEST_CASE("challenge: builder escapes DQUOTE and backslash at any place, in runs", "[challenge][builder]") {
+  const struct {
+    std::string_view value, quoted;
+  } cases[] = {
+      {"", R"("")"},
+      {"\"", R"("\"")"},
+      {"\\", R"("\\")"},
+      {"a\"b", R"("a\"b")"},
+      {"\"\"\\\\", R"("\"\"\\\\")"},
+      {"\\start", R"("\\start")"},
+      {"end\"", R"("end\"")"},
+      {"long run of plain text then \" and \\ and more plain text", R"("long run of plain text then \" and \\ and more plain text")"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.value);
+    auto s = authwire::challenge_builder("Basic").param("realm", c.value, authwire::quoting::always).str();
+    REQUIRE(s);
+    CHECK(*s == "Basic realm=" + std::string(c.quoted));
+    auto r = authwire::parse_challenges(*s);
+    REQUIRE(r);
+    CHECK((*r)[0].param("realm")->value() == c.value);
+  }
+}

@@ -839,10 +839,16 @@ inline result<void> append_param(std::string& out, std::string_view name, std::s
     return {};
   }
   out += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  // In runs: everything up to the next DQUOTE or "\\" at once, then the escape.
+  std::size_t run = 0;
+  for (std::size_t k = 0; k < value.size(); ++k) {
+    if (value[k] == '"' || value[k] == '\\') {
+      out.append(value.data() + run, k - run);
+      out += '\\';
+      run = k;
+    }
   }
+  out.append(value.data() + run, value.size() - run);
   out += '"';
   return {};
 }
