@@ -1443,10 +1443,12 @@ class handler final : public scheme_handler {
     detail::hex_decode_checked(c.response.raw_value, got.data());  // all_hex and length checked by parse()
     const bool match = constant_time_equal(expected.view(), std::string_view(reinterpret_cast<const char*>(got.data()),
                                                                               c.response.raw_value.size() / 2));
+    const bool stale = now > out.issued_at + o_.nonce_lifetime;
+    if (prefix && (!match || !secret_ok || stale)) prefix->init(ha);  // drop the HA1-keyed state
     if (!match || !secret_ok) return fail_with(out, errc::invalid_response, c.response.value_offset);
     out.session_ha1 = h1;
     out.user = s.user;
-    if (now > out.issued_at + o_.nonce_lifetime) return fail_with(out, errc::stale_nonce, c.nonce.value_offset);
+    if (stale) return fail_with(out, errc::stale_nonce, c.nonce.value_offset);
     if (prefix) {
       // rspauth = KD(HA1, nonce:nc:cnonce:qop:H(":" uri)): the same prefix, another HA2.
       const auto h2r = detail::ha2(in, {});
