@@ -964,6 +964,28 @@ TEST_CASE("aws_sigv4: verifier checks, each with its own errc", "[aws_sigv4][ver
   }
 }
 
+TEST_CASE("aws_sigv4: presigned security token wiped from the per-thread parameters", "[aws_sigv4][verify][presigned][secret]") {
+  check_fixture f;
+  const std::string token = "FwoGZXIvYXdzEXAMPLESESSIONTOKENlongerthanthesmallstringbuffer";
+  f.p.session_token = token;
+  auto pr = aws::presign_request(f.req.view(), f.p);
+  REQUIRE(pr);
+  f.req.target = pr->target;
+  auto& scratch = aws::detail::presigned_scratch();
+  SECTION("after a verified request") {
+    CHECK(f.verifier(t_2015, token).verify(f.req.view()));
+  }
+  SECTION("after a refused one (wrong token)") {
+    CHECK(f.verifier(t_2015, std::string("OTHER")).verify(f.req.view()).code() == aws::errc::bad_security_token);
+  }
+  SECTION("after a refused one (expired)") {
+    CHECK(f.verifier(t_2015 + 7 * 86400).verify(f.req.view()).code() == aws::errc::presigned_expired);
+  }
+  // The bytes are zeroed in place (the size is kept, so this finds a left-over token).
+  REQUIRE(scratch.security_token.size() == token.size());
+  CHECK(scratch.security_token == std::string(token.size(), '\0'));
+}
+
 TEST_CASE("aws_sigv4: handler answers with statuses, S3 codes and a challenge", "[aws_sigv4][handler]") {
   check_fixture f;
   aws::verifier_options o;

@@ -427,6 +427,13 @@ struct presigned_params {
 };
 
 namespace detail {
+/// The per-thread presigned_params the verifier parses into (reused; the verifier wipes its
+/// security token before returning). Not API.
+inline presigned_params& presigned_scratch() noexcept {
+  thread_local presigned_params p;
+  return p;
+}
+
 // The seven X-Amz-* parameters; index into presigned_params fields.
 inline constexpr std::string_view query_names[] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
                                                    "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",

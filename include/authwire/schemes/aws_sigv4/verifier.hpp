@@ -198,6 +198,14 @@ class verifier {
     std::string_view signed_headers, signature, amz_date, token;
     credential_scope scope;
     const presigned_params* pq = nullptr;  // presigned form only (a per-thread object, reused)
+    // That object would keep the security token until the next presigned request: wiped on
+    // every path out of here (its size is kept, the bytes zeroed).
+    struct wipe_token {
+      const presigned_params* const& p;
+      ~wipe_token() {
+        if (p) secure_wipe(detail::presigned_scratch().security_token);
+      }
+    } const wipe_pq{pq};
     bool has_token = false;
     std::int64_t t = 0;
     char date_buf[16];  // the ISO 8601 basic form of a fallback Date header
@@ -229,7 +237,7 @@ class verifier {
       if (!opts_.allow_presigned) return {errc::unsupported_payload_mode, 0};
       auto p = parse_presigned(query, opts_.limits);
       if (!p) return p.error();
-      thread_local presigned_params pq_store;
+      presigned_params& pq_store = detail::presigned_scratch();
       pq_store = std::move(*p);
       pq = &pq_store;
       auto c = pq->scope();
