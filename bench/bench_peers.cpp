@@ -137,14 +137,28 @@ constexpr std::size_t batch_size = 1024;
 
 /// What the handler sends on success: the default Authentication-Info with rspauth, one
 /// without rspauth (options::send_rspauth), or none (options::send_authentication_info).
-enum class info_mode { rspauth, no_rspauth, none };
+/// `stored_ha1`: the default Authentication-Info, but the application stores H(A1) (as
+/// htdigest files do, and as RFC 7616 section 5.1 has servers do) instead of the password.
+enum class info_mode { rspauth, no_rspauth, none, stored_ha1 };
 
 authwire::digest::handler make_digest_handler(info_mode m) {
   authwire::digest::options o;
   o.realm = realm;
   o.algorithms = {authwire::digest::algorithm::sha256, authwire::digest::algorithm::md5};
-  o.send_rspauth = m == info_mode::rspauth;
+  o.send_rspauth = m == info_mode::rspauth || m == info_mode::stored_ha1;
   o.send_authentication_info = m != info_mode::none;
+  if (m == info_mode::stored_ha1) {
+    // Looked up per request like a password would be; computed once here.
+    using authwire::digest::algorithm;
+    const std::string md5 = authwire::digest::ha1(algorithm::md5, user, realm, password);
+    const std::string sha256 = authwire::digest::ha1(algorithm::sha256, user, realm, password);
+    return authwire::digest::handler(
+        o, [md5, sha256](std::string_view u, std::string_view, algorithm a, std::string& secret) {
+          if (u != user) return authwire::digest::secret_kind::unknown;
+          secret = a == algorithm::md5 ? md5 : sha256;
+          return authwire::digest::secret_kind::ha1;
+        });
+  }
   return authwire::digest::handler(
       o, [](std::string_view u, std::string_view, authwire::digest::algorithm, std::string& secret) {
         if (u != user) return authwire::digest::secret_kind::unknown;
@@ -156,7 +170,8 @@ authwire::digest::handler make_digest_handler(info_mode m) {
 authwire::digest::handler& digest_handler(info_mode m = info_mode::rspauth) {
   static authwire::digest::handler h[] = {make_digest_handler(info_mode::rspauth),
                                           make_digest_handler(info_mode::no_rspauth),
-                                          make_digest_handler(info_mode::none)};
+                                          make_digest_handler(info_mode::none),
+                                          make_digest_handler(info_mode::stored_ha1)};
   return h[static_cast<int>(m)];
 }
 
@@ -359,6 +374,7 @@ class ratio_reporter : public benchmark::ConsoleReporter {
         {"Digest SHA-256 ours vs Poco MD5", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_sha256", 0},
         {"Digest verify MD5, no rspauth", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5_no_rspauth", 3},
         {"Digest verify MD5, no Auth-Info", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5_no_info", 3},
+        {"Digest verify MD5, stored HA1", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5_stored_ha1", 3},
         {"MD5 floor: nonce HMAC + 3 hashes", "poco_digest/verifyAuthInfo_md5", "floor/md5_hmac_nonce_3_hashes", 0},
         {"MD5 floor: 3 hashes (nonce known)", "poco_digest/verifyAuthInfo_md5", "floor/md5_3_hashes", 0},
     };
@@ -405,6 +421,8 @@ int main(int argc, char** argv) {
                                info_mode::no_rspauth);
   benchmark::RegisterBenchmark("authwire_digest/verify_md5_no_info", bm_digest_authwire, algorithm::md5,
                                info_mode::none);
+  benchmark::RegisterBenchmark("authwire_digest/verify_md5_stored_ha1", bm_digest_authwire, algorithm::md5,
+                               info_mode::stored_ha1);
   benchmark::RegisterBenchmark("floor/md5_hmac_nonce_3_hashes", bm_digest_floor_md5, true);
   benchmark::RegisterBenchmark("floor/md5_3_hashes", bm_digest_floor_md5, false);
   benchmark::RegisterBenchmark("authwire_digest/check_md5", bm_digest_authwire_check, algorithm::md5);
