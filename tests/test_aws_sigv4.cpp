@@ -1090,6 +1090,45 @@ TEST_CASE("aws_sigv4: signing-key cache is keyed by secret too", "[aws_sigv4][ca
   CHECK(k3.hex() == aws::derive_signing_key("s2", "20150830", "us-east-1", "s3").hex());
   c.get("B", "s1", "20150830", "us-east-1", "s3");  // evicts the least recently used
   CHECK(c.misses() == 3);
+  // The thread's last entry: the old secret again after a rotation, then the new one.
+  CHECK(c.get("A", "s2", "20150830", "us-east-1", "s3").hex() == k3.hex());
+  CHECK(c.get("A", "s1", "20150830", "us-east-1", "s3").hex() == k1.hex());
+  CHECK(c.get("A", "s1", "20150830", "us-east-2", "s3").hex() ==
+        aws::derive_signing_key("s1", "20150830", "us-east-2", "s3").hex());
+  CHECK(c.get("A", "s1", "20150830", "us-east-1", "s3").hex() == k1.hex());
+}
+
+TEST_CASE("aws_sigv4: signing-key caches share no entries, threads get the right keys", "[aws_sigv4][cache]") {
+  aws::signing_key_cache c1(4), c2(4);
+  c1.get("A", "s1", "20150830", "us-east-1", "s3");
+  c1.get("A", "s1", "20150830", "us-east-1", "s3");
+  CHECK(c1.hits() == 1);
+  c2.get("A", "s1", "20150830", "us-east-1", "s3");  // this thread's last entry is c1's
+  CHECK(c2.misses() == 1);
+  CHECK(c2.hits() == 0);
+  {
+    aws::signing_key_cache c3(4);  // a cache made and gone: its entry cannot serve another
+    c3.get("B", "s9", "20150830", "us-east-1", "s3");
+  }
+  aws::signing_key_cache c4(4);
+  c4.get("B", "s9", "20150830", "us-east-1", "s3");
+  CHECK(c4.misses() == 1);
+  // Threads rotating between two secrets of one key id, on one shared cache (capacity 1).
+  aws::signing_key_cache shared(1);
+  const std::string want[2] = {aws::derive_signing_key("s1", "20150830", "us-east-1", "s3").hex(),
+                               aws::derive_signing_key("s2", "20150830", "us-east-1", "s3").hex()};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const int k = (i / (t + 1)) % 2;
+        if (shared.get("A", k ? "s2" : "s1", "20150830", "us-east-1", "s3").hex() != want[k]) ++wrong;
+      }
+    });
+  for (auto& th : ts) th.join();
+  CHECK(wrong == 0);
+  CHECK(shared.hits() + shared.misses() == 800);
 }
 
 TEST_CASE("aws_sigv4: one verifier shared by several threads", "[aws_sigv4][threads]") {

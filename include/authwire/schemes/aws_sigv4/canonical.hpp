@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <initializer_list>
 #include <mutex>
@@ -431,14 +432,30 @@ inline digest_bytes derive_signing_key(std::string_view secret, std::string_view
  * A small thread-safe cache of signing keys per (access key, secret, date, region, service).
  * The secret is part of the key (compared in constant time), so a rotated secret never
  * meets a stale signing key. Bounded; the least recently used entry is replaced.
+ *
+ * Each thread also keeps the last entry it used (of the last cache it used, told apart by
+ * an id no other cache ever gets), checked the same way before the shared entries and
+ * without the lock: a thread verifying requests of one access key takes no lock. That copy
+ * of the secret and key is wiped when it is replaced and when the thread ends.
  */
 class signing_key_cache {
  public:
-  explicit signing_key_cache(std::size_t capacity = 64) : capacity_(capacity ? capacity : 1) {}
+  explicit signing_key_cache(std::size_t capacity = 64) : capacity_(capacity ? capacity : 1), id_(next_id()) {}
+  signing_key_cache(const signing_key_cache&) = delete;
+  signing_key_cache& operator=(const signing_key_cache&) = delete;
 
   /// The signing key, derived on a miss.
   digest_bytes get(std::string_view access_key, std::string_view secret, std::string_view date,
                    std::string_view region, std::string_view service) {
+    local_entry& l = local();
+    if (l.owner == id_ && detail::bytes_equal(l.date, date) && detail::bytes_equal(l.region, region) &&
+        detail::bytes_equal(l.service, service) && detail::bytes_equal(l.access_key, access_key) &&
+        constant_time_equal(l.secret, secret)) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return l.key;
+    }
+    digest_bytes key;
+    bool found = false;
     {
       std::lock_guard<std::mutex> lock(m_);
       ++tick_;
@@ -447,36 +464,44 @@ class signing_key_cache {
             detail::bytes_equal(e.service, service) && detail::bytes_equal(e.access_key, access_key) &&
             constant_time_equal(e.secret, secret)) {
           e.used = tick_;
-          ++hits_;
-          return e.key;
+          hits_.fetch_add(1, std::memory_order_relaxed);
+          key = e.key;
+          found = true;
+          break;
         }
       }
     }
-    const digest_bytes key = derive_signing_key(secret, date, region, service);
-    std::lock_guard<std::mutex> lock(m_);
-    ++misses_;
-    entry ne{std::string(access_key), std::string(secret), std::string(date), std::string(region),
-             std::string(service), key, ++tick_};
-    if (entries_.size() < capacity_) {
-      entries_.push_back(std::move(ne));
-    } else {
-      auto victim = std::min_element(entries_.begin(), entries_.end(),
-                                     [](const entry& a, const entry& b) { return a.used < b.used; });
-      secure_wipe(victim->secret);
-      *victim = std::move(ne);
+    if (!found) {
+      key = derive_signing_key(secret, date, region, service);
+      std::lock_guard<std::mutex> lock(m_);
+      ++misses_;
+      entry ne{std::string(access_key), std::string(secret), std::string(date), std::string(region),
+               std::string(service), key, ++tick_};
+      if (entries_.size() < capacity_) {
+        entries_.push_back(std::move(ne));
+      } else {
+        auto victim = std::min_element(entries_.begin(), entries_.end(),
+                                       [](const entry& a, const entry& b) { return a.used < b.used; });
+        secure_wipe(victim->secret);
+        *victim = std::move(ne);
+      }
     }
+    l.set(id_, access_key, secret, date, region, service, key);
     return key;
   }
-  std::size_t hits() const {
-    std::lock_guard<std::mutex> lock(m_);
-    return hits_;
-  }
+  std::size_t hits() const { return hits_.load(std::memory_order_relaxed); }
   std::size_t misses() const {
     std::lock_guard<std::mutex> lock(m_);
     return misses_;
   }
   ~signing_key_cache() {
     for (auto& e : entries_) secure_wipe(e.secret);
+    // This thread's copy, unless the thread's objects are gone already (other threads'
+    // copies can no longer match: ids are never reused).
+    if (local_state() == 1) {
+      local_entry& l = local();
+      if (l.owner == id_) l.wipe();
+    }
   }
 
  private:
@@ -485,11 +510,53 @@ class signing_key_cache {
     digest_bytes key;
     std::uint64_t used;
   };
+  // A thread's last entry; `owner` is the id of its cache (0: none).
+  struct local_entry {
+    std::uint64_t owner = 0;
+    std::string access_key, secret, date, region, service;
+    digest_bytes key;
+    void set(std::uint64_t id, std::string_view a, std::string_view s, std::string_view d, std::string_view r,
+             std::string_view v, const digest_bytes& k) {
+      wipe();
+      access_key.assign(a.data(), a.size());
+      secret.assign(s.data(), s.size());
+      date.assign(d.data(), d.size());
+      region.assign(r.data(), r.size());
+      service.assign(v.data(), v.size());
+      key = k;
+      owner = id;
+    }
+    void wipe() noexcept {
+      owner = 0;
+      secure_wipe(secret);
+      secure_wipe(key.data.data(), key.data.size());
+    }
+    local_entry() noexcept { local_state() = 1; }
+    ~local_entry() {
+      wipe();
+      local_state() = 2;
+    }
+  };
+  // 0: this thread's local_entry not made yet, 1: alive, 2: destroyed (thread exit).
+  static unsigned char& local_state() noexcept {
+    thread_local unsigned char state = 0;
+    return state;
+  }
+  static local_entry& local() noexcept {
+    thread_local local_entry l;
+    return l;
+  }
+  static std::uint64_t next_id() noexcept {
+    static std::atomic<std::uint64_t> n{0};
+    return n.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
   mutable std::mutex m_;
   std::vector<entry> entries_;
   std::size_t capacity_;
+  std::uint64_t id_;
   std::uint64_t tick_ = 0;
-  std::size_t hits_ = 0, misses_ = 0;
+  std::atomic<std::size_t> hits_{0};
+  std::size_t misses_ = 0;
 };
 
 namespace detail {
