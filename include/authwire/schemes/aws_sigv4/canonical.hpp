@@ -455,10 +455,12 @@ class signing_key_cache {
       return l.key;
     }
     digest_bytes key;
-    bool found = false;
     {
+      // A miss derives under the lock: two threads missing the same entry at once derive
+      // it once (misses() counts derivations). Misses are rare; hits rarely get here.
       std::lock_guard<std::mutex> lock(m_);
       ++tick_;
+      bool found = false;
       for (auto& e : entries_) {
         if (detail::bytes_equal(e.date, date) && detail::bytes_equal(e.region, region) &&
             detail::bytes_equal(e.service, service) && detail::bytes_equal(e.access_key, access_key) &&
@@ -470,20 +472,19 @@ class signing_key_cache {
           break;
         }
       }
-    }
-    if (!found) {
-      key = derive_signing_key(secret, date, region, service);
-      std::lock_guard<std::mutex> lock(m_);
-      ++misses_;
-      entry ne{std::string(access_key), std::string(secret), std::string(date), std::string(region),
-               std::string(service), key, ++tick_};
-      if (entries_.size() < capacity_) {
-        entries_.push_back(std::move(ne));
-      } else {
-        auto victim = std::min_element(entries_.begin(), entries_.end(),
-                                       [](const entry& a, const entry& b) { return a.used < b.used; });
-        secure_wipe(victim->secret);
-        *victim = std::move(ne);
+      if (!found) {
+        key = derive_signing_key(secret, date, region, service);
+        ++misses_;
+        entry ne{std::string(access_key), std::string(secret), std::string(date), std::string(region),
+                 std::string(service), key, ++tick_};
+        if (entries_.size() < capacity_) {
+          entries_.push_back(std::move(ne));
+        } else {
+          auto victim = std::min_element(entries_.begin(), entries_.end(),
+                                         [](const entry& a, const entry& b) { return a.used < b.used; });
+          secure_wipe(victim->secret);
+          *victim = std::move(ne);
+        }
       }
     }
     l.set(id_, access_key, secret, date, region, service, key);
