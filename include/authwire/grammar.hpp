@@ -180,6 +180,8 @@ inline std::size_t scalar_run(const char* s, std::size_t i, std::size_t n, std::
 /// First index at or after `i` whose byte is not qdtext (RFC 9110 section 5.6.4), or `n`.
 inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noexcept {
 #if AUTHWIRE_GRAMMAR_SSE2
+  // A stop right away (escape after escape) costs one table lookup, not a block.
+  if (i >= n || !has_class(s[i], cc_qdtext)) return i;
   i = simd_run<qdtext_stops>(s, i, n);
 #endif
   return scalar_run(s, i, n, cc_qdtext);
