@@ -1308,6 +1308,49 @@ TEST_CASE("aws_sigv4: hash_canonical_request hashes exactly the built canonical 
   CHECK(hh.offset() == b.offset());
 }
 
+TEST_CASE("aws_sigv4: X-Amz-Date and scope dates parsed 8 digits at a time match a byte-wise reference", "[aws_sigv4][date]") {
+  // The reference: the byte-wise parser the SWAR one replaced.
+  auto ref = [](const std::string& s, std::int64_t& out) {
+    if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
+    for (std::size_t i = 0; i < 15; ++i)
+      if (i != 8 && (s[i] < '0' || s[i] > '9')) return false;
+    auto num = [&](std::size_t at, std::size_t n) {
+      unsigned v = 0;
+      for (std::size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(s[at + i] - '0');
+      return v;
+    };
+    const unsigned y = num(0, 4), m = num(4, 2), d = num(6, 2), hh = num(9, 2), mi = num(11, 2), ss = num(13, 2);
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap ? 1u : 0u)) return false;
+    if (hh > 23 || mi > 59 || ss > 60) return false;
+    out = aws::detail::days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss;
+    return true;
+  };
+  std::size_t accepted = 0, compared = 0;
+  for (const std::string good : {"20150830T123600Z", "20000229T235960Z", "19991231T000000Z", "21000228T095909Z"})
+    for (std::size_t i = 0; i <= good.size(); ++i)
+      for (const char c : {'0', '1', '2', '3', '5', '6', '9', '/', ':', 'T', 'Z', ' ', '\xb0', 'a'}) {
+        std::string m = good;
+        if (i < good.size()) m[i] = c; else m += c;
+        std::int64_t a = -1, b = -1;
+        const bool ra = aws::detail::parse_amz_date(m, a), rb = ref(m, b);
+        INFO(m);
+        CHECK(ra == rb);
+        if (ra && rb) {
+          CHECK(a == b);
+          ++accepted;
+        }
+        CHECK(aws::detail::valid_yyyymmdd(m.substr(0, 8)) == ref(m.substr(0, 8) + "T000000Z", b));
+        ++compared;
+      }
+  CHECK(accepted > 50);
+  CHECK(compared > 200);
+  std::int64_t t = 0;
+  REQUIRE(aws::detail::parse_amz_date("20150830T123600Z", t));
+  CHECK(t == 1440938160);
+}
+
 TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the write-pointer path)", "[aws_sigv4][canonical]") {
   // Values of every length 0..80 (the inline copies), with and without whitespace to fold,
   // repeated lines, no query (the fast path) and a query (the general one), long requests

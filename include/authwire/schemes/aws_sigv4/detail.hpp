@@ -284,27 +284,50 @@ constexpr unsigned digits(std::string_view s, std::size_t at, std::size_t n) noe
   return v;
 }
 
-/// True for 8 digits forming a valid date YYYYMMDD.
-constexpr bool valid_yyyymmdd(std::string_view s) noexcept {
-  if (s.size() != 8) return false;
-  for (char c : s)
-    if (!is_digit(c)) return false;
-  const unsigned y = digits(s, 0, 4), m = digits(s, 4, 2), d = digits(s, 6, 2);
+/// The value of the 8 ASCII digits at `p` into `out` (false when a byte is not a digit):
+/// eight bytes at a time (the high nibble of each byte 3, and still 3 after adding 6; then
+/// the digits combined pairwise by three multiplies).
+AUTHWIRE_SIGV4_INLINE bool digits8(const char* p, std::uint32_t& out) noexcept {
+  constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
+  const std::uint64_t x = load8(p);
+  if ((x & highs) != threes || ((x + 0x0606060606060606ull) & highs) != threes) return false;
+  std::uint64_t v = x & 0x0F0F0F0F0F0F0F0Full;  // byte 0 is the first (most significant) digit
+  v = (v * 2561) >> 8;                              // pairs: 10 * first + second
+  v = ((v & 0x00FF00FF00FF00FFull) * 6553601) >> 16;  // fours
+  v = ((v & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;  // eight
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+/// True for a valid date YYYYMMDD given as its 8-digit value.
+inline bool valid_ymd(std::uint32_t n) noexcept {
+  const unsigned y = n / 10000, m = n / 100 % 100, d = n % 100;
   constexpr unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
   const unsigned md = mdays[m - 1] + (m == 2 && leap(y) ? 1u : 0u);
   return d <= md;
 }
 
+/// True for 8 digits forming a valid date YYYYMMDD.
+inline bool valid_yyyymmdd(std::string_view s) noexcept {
+  std::uint32_t n = 0;
+  return s.size() == 8 && digits8(s.data(), n) && valid_ymd(n);
+}
+
 /// Parses `YYYYMMDDTHHMMSSZ` (ISO 8601 basic format, UTC) into Unix seconds; false if malformed.
-constexpr bool parse_amz_date(std::string_view s, std::int64_t& out) noexcept {
+inline bool parse_amz_date(std::string_view s, std::int64_t& out) noexcept {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
-  if (!valid_yyyymmdd(s.substr(0, 8))) return false;
-  for (std::size_t i = 9; i < 15; ++i)
-    if (!is_digit(s[i])) return false;
-  const unsigned hh = digits(s, 9, 2), mi = digits(s, 11, 2), ss = digits(s, 13, 2);
+  std::uint32_t n = 0, t = 0;
+  if (!digits8(s.data(), n) || !valid_ymd(n)) return false;
+  // "THHMMSSZ" with the T and the Z read as '0': the value is HHMMSS * 10.
+  char hms[8];
+  std::memcpy(hms, s.data() + 8, 8);
+  hms[0] = '0';
+  hms[7] = '0';
+  if (!digits8(hms, t)) return false;
+  const unsigned hh = t / 100000, mi = t / 1000 % 100, ss = t / 10 % 100;
   if (hh > 23 || mi > 59 || ss > 60) return false;
-  const std::int64_t days = days_from_civil(digits(s, 0, 4), digits(s, 4, 2), digits(s, 6, 2));
+  const std::int64_t days = days_from_civil(n / 10000, n / 100 % 100, n % 100);
   out = days * 86400 + hh * 3600 + mi * 60 + ss;
   return true;
 }
@@ -317,7 +340,7 @@ constexpr bool parse_amz_date(std::string_view s, std::int64_t& out) noexcept {
  * (`Sun, 06 Nov 1994 08:49:37 GMT`) with the zone `GMT`, `+0000` or `-0000` (botocore sends
  * email.utils.formatdate's `-0000`). The day name must match the date. False if malformed.
  */
-constexpr bool parse_date_header(std::string_view s, std::int64_t& out) noexcept {
+inline bool parse_date_header(std::string_view s, std::int64_t& out) noexcept {
   if (parse_amz_date(s, out)) return true;
   // "Sun, 06 Nov 1994 08:49:37 GMT" (29 bytes) or "... +0000" / "... -0000" (31 bytes).
   if (s.size() != 29 && s.size() != 31) return false;
