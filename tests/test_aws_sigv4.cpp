@@ -1357,11 +1357,14 @@ TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the wri
   // (past the fast path's buffer), and an absent signed header.
   std::size_t compared = 0;
   for (std::size_t len = 0; len <= 80; ++len)
-    for (const int shape : {0, 1, 2}) {
+    for (const int shape : {0, 1, 2, 3, 4, 5}) {
       std::string v(len, 'v');
       for (std::size_t i = 0; i < len; ++i) v[i] = static_cast<char>('a' + (i * 7) % 26);
       if (shape == 1 && len > 2) v[len / 2] = ' ', v[0] = '\t';
       if (shape == 2 && len > 3) v[1] = ' ', v[2] = ' ';
+      if (shape == 3 && len > 0) v[len - 1] = ' ';                    // a trailing space only
+      if (shape == 4 && len > 0) v[len - 1] = '\x80', v[0] = '\x7f';  // high bytes: nothing to fold
+      if (shape == 5 && len > 1) v[len - 2] = '\t', v[len - 1] = 'x';
       const std::string big(len * 20, 'b');
       const authwire::header_view hs[] = {{"Host", "example.com"}, {"X-Amz-Date", "20150830T123600Z"},
                                           {"X-V", v},            {"Other", "o"},
@@ -1394,7 +1397,7 @@ TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the wri
           CHECK(h->view() == authwire::hash(authwire::hash_algorithm::sha256, built).view());
         }
     }
-  CHECK(compared == 81 * 3 * 2 * 3);
+  CHECK(compared == 81 * 6 * 2 * 3);
 }
 
 // ---------------------------------------------------------------------------------------------

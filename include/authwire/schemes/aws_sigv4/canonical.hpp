@@ -414,6 +414,50 @@ AUTHWIRE_SIGV4_INLINE char* put_bytes(char* p, const char* s, std::size_t n) noe
   return p + n;
 }
 
+/// Copies the `n` bytes at `s` to `p` (which has room for them) and returns true when none is
+/// at or below SP (nothing to trim or fold); the check rides on the copy's loads. When it
+/// returns false the bytes at `p` are to be overwritten.
+AUTHWIRE_SIGV4_INLINE bool copy_if_no_space(char* p, const char* s, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    const __m128i sp = _mm_set1_epi8(0x20);
+    __m128i low = _mm_setzero_si128();  // x <= 0x20 (unsigned) exactly when min(x, 0x20) == x
+    for (std::size_t i = 0; i + 16 < n; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      low = _mm_or_si128(low, _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), x);
+    }
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
+    low = _mm_or_si128(low, _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16), x);
+    return _mm_movemask_epi8(low) == 0;
+  }
+#endif
+  // Some byte below 0x21: (x - 0x21 in every byte) & ~x & 0x80 in every byte is non-zero.
+  if (n >= 8) {
+    constexpr std::uint64_t k21 = 0x2121212121212121ull, highs = 0x8080808080808080ull;
+    const std::uint64_t a = load8(s), b = load8(s + n - 8);
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + n - 8, &b, 8);
+    return (((a - k21) & ~a) | ((b - k21) & ~b)) & highs ? false : true;
+  }
+  if (n >= 4) {
+    constexpr std::uint32_t k21 = 0x21212121u, highs = 0x80808080u;
+    std::uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(p, &a, 4);
+    std::memcpy(p + n - 4, &b, 4);
+    return (((a - k21) & ~a) | ((b - k21) & ~b)) & highs ? false : true;
+  }
+  bool clean = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = s[i];
+    clean = clean && static_cast<unsigned char>(s[i]) > 0x20;
+  }
+  return clean;
+}
+
 /// A write pointer with the parts of std::string's interface append_trimmed uses (the
 /// caller has made sure there is room).
 struct pointer_sink {
@@ -462,8 +506,8 @@ inline char* write_usual_canonical(char* buf, std::size_t cap, const canonical_i
       const std::string_view v = in.headers[h].value;
       if (static_cast<std::size_t>(end - p) < v.size() + 2) return nullptr;
       if (more) *p++ = ',';
-      if (!has_byte_at_or_below_sp(v)) {
-        p = put_bytes(p, v.data(), v.size());
+      if (copy_if_no_space(p, v.data(), v.size())) {
+        p += v.size();
       } else {
         pointer_sink o{p};
         append_trimmed(o, v);

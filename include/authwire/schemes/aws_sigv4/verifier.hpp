@@ -391,7 +391,7 @@ class verifier {
     // Done. (A reused result's strings usually already have the right sizes: then a plain copy.)
     auto put = [](std::string& dst, std::string_view src) {
       if (dst.size() == src.size()) {
-        if (!src.empty()) std::memcpy(&dst[0], src.data(), src.size());
+        detail::put_bytes(&dst[0], src.data(), src.size());
       } else {
         dst.assign(src.data(), src.size());
       }
