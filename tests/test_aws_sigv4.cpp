@@ -1706,16 +1706,21 @@ TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the ge
   CHECK(compared > 2000);
   // parse_credential: what its four-slash fast path accepts is exactly what the parts say
   // (errors come from the general path, tested with their offsets above).
-  const std::string cred = "AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request";
-  std::size_t accepted = 0;
+  std::size_t accepted = 0, refused = 0;
+  for (const std::string cred : {"AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request", "AKID/20150830/x/s3/aws4_request",
+                                 "A/20150830/us-east-1/s3/aws4_request"})
   for (std::size_t i = 0; i < cred.size(); ++i)
-    for (const char c : {'/', 'x', '1', '-', '.', '_'}) {
+    for (const char c : {'/', 'x', '1', '-', '.', '_', ',', ';', '=', ' ', '\x7f', '\x80', '~', '!', '\x21', '\x20'}) {
       std::string m = cred;
       m[i] = c;
       const auto r = aws::parse_credential(m, 5);
       INFO(m);
-      if (!r) continue;
+      if (!r) {
+        ++refused;
+        continue;
+      }
       ++accepted;
+      for (const char k : r->access_key) CHECK(aws::detail::is_key_char(k));
       const auto s1 = m.find('/'), s2 = m.find('/', s1 + 1), s3 = m.find('/', s2 + 1), s4 = m.find('/', s3 + 1);
       REQUIRE(s4 != std::string::npos);
       CHECK(m.find('/', s4 + 1) == std::string::npos);
@@ -1726,7 +1731,8 @@ TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the ge
       CHECK(r->scope == m.substr(s1 + 1));
       CHECK(m.substr(s4 + 1) == "aws4_request");
     }
-  CHECK(accepted > 50);
+  CHECK(accepted > 100);
+  CHECK(refused > 100);
 }
 
 TEST_CASE("aws_sigv4: check_signed_headers accepts exactly what a naive reference accepts", "[aws_sigv4][parse]") {
