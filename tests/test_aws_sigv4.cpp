@@ -986,6 +986,23 @@ TEST_CASE("aws_sigv4: presigned security token wiped from the per-thread paramet
   CHECK(scratch.security_token == std::string(token.size(), '\0'));
 }
 
+TEST_CASE("aws_sigv4: a string to sign longer than the verifier's stack buffer", "[aws_sigv4][verify]") {
+  // 132: exactly 256 bytes (the buffer), 133: one more.
+  for (const std::size_t len : {std::size_t{9}, std::size_t{132}, std::size_t{133}, std::size_t{400}}) {
+    check_fixture f;
+    const std::string region(len, 'r');  // p.region is a view
+    f.p.region = region;
+    const auto s = f.sign();
+    INFO(len << " " << s.string_to_sign.size());
+    CHECK(s.string_to_sign.size() == 124 + len);
+    CHECK(make_verifier(region, "s3", t_2015, std::nullopt, aws::path_mode::automatic, "AKID", "SECRET")
+              .verify(f.req.view()));
+    CHECK(make_verifier(region, "s3", t_2015, std::nullopt, aws::path_mode::automatic, "AKID", "SECRET2")
+              .verify(f.req.view())
+              .code() == aws::errc::signature_mismatch);
+  }
+}
+
 TEST_CASE("aws_sigv4: handler answers with statuses, S3 codes and a challenge", "[aws_sigv4][handler]") {
   check_fixture f;
   aws::verifier_options o;

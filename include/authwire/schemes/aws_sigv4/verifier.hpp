@@ -371,12 +371,28 @@ class verifier {
     in.drop_security_token = presigned && opts_.query_token_excluded;
     auto cr = hash_canonical_request(in, shx);
     if (!cr) return {errc::signed_header_absent, presigned ? pq->signed_headers_offset : 0};
-    build_string_to_sign(sts, amz_date, scope.scope, *cr);
+    // The string to sign: in a stack buffer when it fits (the usual case), else the string.
+    char sts_buf[256];
+    std::string_view sts_view;
+    if (const std::size_t n = algorithm.size() + amz_date.size() + scope.scope.size() + 3 + 2 * cr->size;
+        n <= sizeof sts_buf) {
+      char* p = detail::put_bytes(sts_buf, algorithm.data(), algorithm.size());
+      *p++ = '\n';
+      p = detail::put_bytes(p, amz_date.data(), amz_date.size());
+      *p++ = '\n';
+      p = detail::put_bytes(p, scope.scope.data(), scope.scope.size());
+      *p++ = '\n';
+      cr->hex_to(p);
+      sts_view = std::string_view(sts_buf, n);
+    } else {
+      build_string_to_sign(sts, amz_date, scope.scope, *cr);
+      sts_view = sts;
+    }
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
     // Compared as 64 lower-case hex digits (the signature's hex was validated when parsing,
     // so equal text means equal bytes).
     char want_hex[64];
-    detail::hmac_raw(key, {sts}).hex_to(want_hex);
+    detail::hmac_raw(key, {sts_view}).hex_to(want_hex);
     if (!constant_time_equal(std::string_view(want_hex, sizeof want_hex), signature))
       return {errc::signature_mismatch, presigned ? pq->signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
