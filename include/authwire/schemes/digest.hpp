@@ -358,49 +358,15 @@ inline void append_unescaped(std::string& out, const auth_param_view& p) {
   for_each_unescaped(p, [&](std::string_view piece) { out.append(piece); });
 }
 
-/// "00" to "ff": the two lower-case hex digits of each byte value.
-constexpr std::array<char, 512> make_hex_pairs() {
-  constexpr char digits[] = "0123456789abcdef";
-  std::array<char, 512> t{};
-  for (std::size_t b = 0; b < 256; ++b) {
-    t[2 * b] = digits[b >> 4];
-    t[2 * b + 1] = digits[b & 15];
-  }
-  return t;
-}
-inline constexpr auto hex_pairs = make_hex_pairs();
-
 /// Hex text of a digest, inline.
 struct hexbuf {
   std::array<char, 128> d{};
   std::size_t n = 0;
   std::string_view view() const noexcept { return {d.data(), n}; }
-  /// Lower-case hex of `b` (as digest_bytes::hex_to).
+  /// Lower-case hex of `b`.
   void set(const digest_bytes& b) noexcept {
-    const std::size_t m = b.size;
-    const unsigned char* in = b.data.data();
-    char* o = d.data();
-    std::size_t i = 0;
-#if AUTHWIRE_DIGEST_SSE2
-    // 16 bytes -> 32 digits: nibbles interleaved high first, then '0' + v, or 'a' - 10 + v above 9.
-    const __m128i mask = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
-                  gap = _mm_set1_epi8('a' - '0' - 10);
-    for (; i + 16 <= m; i += 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-      const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), mask), lo = _mm_and_si128(x, mask);
-      const __m128i v[2] = {_mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo)};
-      for (int k = 0; k < 2; ++k) {
-        const __m128i t = _mm_add_epi8(_mm_add_epi8(v[k], zero), _mm_and_si128(_mm_cmpgt_epi8(v[k], nine), gap));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 2 * i + 16 * static_cast<std::size_t>(k)), t);
-      }
-    }
-#endif
-    for (; i < m; ++i) {
-      const char* p = hex_pairs.data() + 2 * in[i];
-      o[2 * i] = p[0];
-      o[2 * i + 1] = p[1];
-    }
-    n = 2 * m;
+    b.hex_to(d.data());
+    n = 2 * b.size;
   }
 };
 
@@ -859,6 +825,19 @@ struct response_inputs {
   std::string_view uri;
   std::string_view body_hash_hex;  // H(entity-body), for auth-int
 };
+
+/// The response inputs of parsed credentials (method and body hash left to the caller).
+inline response_inputs inputs_of(const credentials& c) noexcept {
+  response_inputs in;
+  in.alg = c.algorithm;
+  in.q = c.qop;
+  in.nonce_p = &c.nonce;
+  in.cnonce_p = credentials::has(c.cnonce) ? &c.cnonce : nullptr;
+  in.nc = c.nc_param.raw_value;
+  in.qop_text = c.qop_param.raw_value;
+  in.uri_p = &c.uri;
+  return in;
+}
 
 /// Collects small pieces into one buffer so that the hash sees few, larger updates.
 class buffered_hasher {
@@ -1425,14 +1404,7 @@ class handler final : public scheme_handler {
       b.update(s.user).update(":").update(off.realm).update(":\x01 authwire unknown user");
       h1.set(b.final());
     }
-    detail::response_inputs in;
-    in.alg = c.algorithm;
-    in.q = c.qop;
-    in.nonce_p = &c.nonce;
-    in.cnonce_p = credentials::has(c.cnonce) ? &c.cnonce : nullptr;
-    in.nc = c.nc_param.raw_value;
-    in.qop_text = c.qop_param.raw_value;
-    in.uri_p = &c.uri;
+    detail::response_inputs in = detail::inputs_of(c);
     in.body_hash_hex = body_hash.view();
     detail::session_ha1(h1, in);
     const auto h2 = detail::ha2(in, req.method);
@@ -1499,14 +1471,7 @@ class handler final : public scheme_handler {
     if (r.code != errc::ok || c.qop != qop::auth_int) return {};
     detail::hexbuf body;
     body.set(hash(hash_of(c.algorithm), response_body));
-    detail::response_inputs in;
-    in.alg = c.algorithm;
-    in.q = c.qop;
-    in.nonce_p = &c.nonce;
-    in.cnonce_p = &c.cnonce;
-    in.nc = c.nc_param.raw_value;
-    in.qop_text = c.qop_param.raw_value;
-    in.uri_p = &c.uri;
+    detail::response_inputs in = detail::inputs_of(c);
     in.body_hash_hex = body.view();
     const auto h2 = detail::ha2(in, {});
     return detail::response_digest(r.session_ha1, h2, in).hex();
@@ -1557,14 +1522,7 @@ class handler final : public scheme_handler {
       if (r.rspauth.n != 0) {
         rsp = &r.rspauth;
       } else {
-        detail::response_inputs in;
-        in.alg = c.algorithm;
-        in.q = c.qop;
-        in.nonce_p = &c.nonce;
-        in.cnonce_p = &c.cnonce;
-        in.nc = c.nc_param.raw_value;
-        in.qop_text = c.qop_param.raw_value;
-        in.uri_p = &c.uri;
+        const detail::response_inputs in = detail::inputs_of(c);
         const auto h2 = detail::ha2(in, {});
         computed.set(detail::response_digest(r.session_ha1, h2, in));
         rsp = &computed;
