@@ -28,6 +28,19 @@
 #  endif
 #endif
 
+/// 1 where authwire scans with SSE2 (x86-64 with GCC or Clang), else 0. Define
+/// AUTHWIRE_NO_SIMD to use the portable scalar loops everywhere (the tests build both).
+#ifndef AUTHWIRE_SSE2
+#  if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(AUTHWIRE_NO_SIMD)
+#    define AUTHWIRE_SSE2 1
+#  else
+#    define AUTHWIRE_SSE2 0
+#  endif
+#endif
+#if AUTHWIRE_SSE2
+#  include <emmintrin.h>
+#endif
+
 namespace authwire {
 /// ABI namespace: a macro that changes the ABI is folded into its name.
 inline namespace v1 {}

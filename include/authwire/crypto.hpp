@@ -21,9 +21,6 @@
 #include <string_view>
 #include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -96,7 +93,7 @@ struct digest_bytes {
   void hex_to(char* out) const noexcept {
     constexpr char digits[] = "0123456789abcdef";
     std::size_t i = 0;
-#if defined(__SSE2__)
+#if AUTHWIRE_SSE2
     // 16 bytes at a time: split into nibbles, interleave (high first), map 0..9 to '0'..'9'
     // and 10..15 to 'a'..'f' ('0' + n, plus 39 where n > 9).
     const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9);

@@ -39,14 +39,6 @@
 #include "error.hpp"
 #include "result.hpp"
 
-// SSE2 block scanning (every x86-64 has it); AUTHWIRE_NO_SIMD selects the portable scalar loops.
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(AUTHWIRE_NO_SIMD)
-#define AUTHWIRE_GRAMMAR_SSE2 1
-#include <emmintrin.h>
-#else
-#define AUTHWIRE_GRAMMAR_SSE2 0
-#endif
-
 namespace authwire {
 inline namespace v1 {
 
@@ -116,7 +108,7 @@ constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? st
  * bytes of the input (inputs shorter than 16 bytes are scanned by the scalar loop alone).
  * AUTHWIRE_NO_SIMD selects the scalar loops everywhere (the tests build both).
  */
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
 /// Bit k set for each byte k of `x` that ends a quoted-string body run: DQUOTE, "\\", DEL and
 /// every byte below 0x20 (HTAB too: the scalar loop accepts it).
 struct qdtext_stops {
@@ -179,7 +171,7 @@ inline std::size_t scalar_run(const char* s, std::size_t i, std::size_t n, std::
 }
 /// First index at or after `i` whose byte is not qdtext (RFC 9110 section 5.6.4), or `n`.
 inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
   // A stop right away (escape after escape) costs one table lookup, not a block.
   if (i >= n || !has_class(s[i], cc_qdtext)) return i;
   i = simd_run<qdtext_stops>(s, i, n);
@@ -188,14 +180,14 @@ inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noex
 }
 /// First index at or after `i` whose byte is not a tchar (RFC 9110 section 5.6.2), or `n`.
 inline std::size_t skip_tchar(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
   i = simd_run<token_stops>(s, i, n);
 #endif
   return scalar_run(s, i, n, cc_tchar);
 }
 /// First index at or after `i` whose byte is not a token68 character (without "="), or `n`.
 inline std::size_t skip_token68(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
   i = simd_run<token68_stops>(s, i, n);
 #endif
   return scalar_run(s, i, n, cc_token68);
@@ -577,14 +569,14 @@ class list_parser {
   /// End of a run of fast-set token bytes (letters, digits, "-", ".", "_"; at least those) at
   /// or after `i`; a stop short of the run's true end only sends an element to the full path.
   static std::size_t fast_token_end(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
     return simd_run<token_stops>(s, i, n);
 #else
     return scalar_run(s, i, n, cc_tchar);
 #endif
   }
   static std::size_t fast_qdtext_end(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
     return simd_run<qdtext_stops>(s, i, n);
 #else
     return scalar_run(s, i, n, cc_qdtext);
@@ -615,7 +607,7 @@ class list_parser {
       const std::size_t nb = i;
       std::size_t e, vb, ve, next;
       bool quoted;
-#if AUTHWIRE_GRAMMAR_SSE2
+#if AUTHWIRE_SSE2
       if (nb + 32 <= n) {
         // The name, "=" and the start of the value from two loads at the element's start: the
         // value's end then comes from masks already computed, not from loads that wait for

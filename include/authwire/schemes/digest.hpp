@@ -57,17 +57,6 @@
 #include "../server.hpp"
 #include "../store.hpp"
 
-#ifndef AUTHWIRE_DIGEST_SSE2
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#define AUTHWIRE_DIGEST_SSE2 1
-#else
-#define AUTHWIRE_DIGEST_SSE2 0
-#endif
-#endif
-#if AUTHWIRE_DIGEST_SSE2
-#include <emmintrin.h>
-#endif
-
 namespace authwire {
 inline namespace v1 {
 namespace digest {
@@ -437,7 +426,7 @@ inline constexpr auto hex_table = make_hex_table();
 inline bool all_hex(std::string_view s) noexcept {
   std::size_t i = 0;
   bool ok = true;
-#if AUTHWIRE_DIGEST_SSE2
+#if AUTHWIRE_SSE2
   // 16 bytes at a time: (c | 0x20) in 'a'..'f', or c in '0'..'9' (signed compares: bytes of
   // 0x80 and above are negative and fail both ranges).
   const __m128i lo_case = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1), f1 = _mm_set1_epi8('f' + 1),
@@ -466,7 +455,7 @@ inline constexpr auto nibble_table = make_nibble_table();
 /// Decodes hex that all_hex() accepted (even length) into `out`.
 inline void hex_decode_checked(std::string_view hex, unsigned char* out) noexcept {
   std::size_t k = 0;
-#if AUTHWIRE_DIGEST_SSE2
+#if AUTHWIRE_SSE2
   // 32 digits -> 16 bytes. A hex digit's value is its low nibble, plus 9 for a letter (bit 0x40).
   const __m128i mask = _mm_set1_epi8(0x0F), letter = _mm_set1_epi8(0x40), nine = _mm_set1_epi8(9),
                 low = _mm_set1_epi16(0x00FF);
@@ -559,7 +548,7 @@ inline auth_param_view* slot_for(credentials& c, std::string_view name) noexcept
 
 /// First index at or after `i` whose byte is not qdtext (RFC 9110 section 5.6.4), or `n`.
 inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noexcept {
-#if AUTHWIRE_DIGEST_SSE2
+#if AUTHWIRE_SSE2
   // 16 bytes at a time: stop at DQUOTE, "\\", DEL or any byte below 0x20 (HTAB included; the
   // scalar loop below takes HTAB and is the authority on every byte it sees).
   const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7F),

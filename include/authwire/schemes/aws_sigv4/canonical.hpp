@@ -15,10 +15,8 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "../../config.hpp"
 #include "../../crypto.hpp"
 #include "../../server.hpp"
 #include "parse.hpp"
@@ -279,7 +277,7 @@ struct signed_header_index {
       return true;
     };
     std::size_t b = 0, i = 0;
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#if AUTHWIRE_SSE2
     const __m128i semi = _mm_set1_epi8(';');
     for (; i + 16 <= n; i += 16) {
       auto m = static_cast<unsigned>(
@@ -384,7 +382,7 @@ namespace detail {
 /// Copies `n` bytes from `s` to `p` inline (no call for the short runs of a canonical
 /// request: overlapping 16-, 8- or 4-byte moves); returns p + n.
 AUTHWIRE_SIGV4_INLINE char* put_bytes(char* p, const char* s, std::size_t n) noexcept {
-#if defined(__SSE2__)
+#if AUTHWIRE_SSE2
   if (n >= 16) {
     for (std::size_t i = 0; i + 16 < n; i += 16)
       _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
@@ -418,7 +416,7 @@ AUTHWIRE_SIGV4_INLINE char* put_bytes(char* p, const char* s, std::size_t n) noe
 /// at or below SP (nothing to trim or fold); the check rides on the copy's loads. When it
 /// returns false the bytes at `p` are to be overwritten.
 AUTHWIRE_SIGV4_INLINE bool copy_if_no_space(char* p, const char* s, std::size_t n) noexcept {
-#if defined(__SSE2__)
+#if AUTHWIRE_SSE2
   if (n >= 16) {
     const __m128i sp = _mm_set1_epi8(0x20);
     __m128i low = _mm_setzero_si128();  // x <= 0x20 (unsigned) exactly when min(x, 0x20) == x
@@ -434,12 +432,18 @@ AUTHWIRE_SIGV4_INLINE bool copy_if_no_space(char* p, const char* s, std::size_t 
   }
 #endif
   // Some byte below 0x21: (x - 0x21 in every byte) & ~x & 0x80 in every byte is non-zero.
+  // 8 bytes at a time, then the last 8 (overlapping).
   if (n >= 8) {
     constexpr std::uint64_t k21 = 0x2121212121212121ull, highs = 0x8080808080808080ull;
-    const std::uint64_t a = load8(s), b = load8(s + n - 8);
-    std::memcpy(p, &a, 8);
+    std::uint64_t low = 0;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      const std::uint64_t a = load8(s + i);
+      std::memcpy(p + i, &a, 8);
+      low |= (a - k21) & ~a;
+    }
+    const std::uint64_t b = load8(s + n - 8);
     std::memcpy(p + n - 8, &b, 8);
-    return (((a - k21) & ~a) | ((b - k21) & ~b)) & highs ? false : true;
+    return ((low | ((b - k21) & ~b)) & highs) == 0;
   }
   if (n >= 4) {
     constexpr std::uint32_t k21 = 0x21212121u, highs = 0x80808080u;

@@ -14,9 +14,6 @@
 #include <string>
 #include <string_view>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "../../config.hpp"
 #include "../../grammar.hpp"
@@ -217,7 +214,7 @@ inline void requery(Out& out, std::string_view s) {
 inline bool has_byte_at_or_below_sp(std::string_view v) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   std::size_t i = 0;
-#if defined(__SSE2__)
+#if AUTHWIRE_SSE2
   // 16 bytes at a time: x <= 0x20 (unsigned) exactly when min(x, 0x20) == x.
   const __m128i sp = _mm_set1_epi8(0x20);
   for (; i + 16 <= v.size(); i += 16) {

@@ -15,10 +15,8 @@
 #include <string>
 #include <string_view>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "../../config.hpp"
 #include "../../grammar.hpp"
 #include "../../result.hpp"
 #include "detail.hpp"
@@ -84,7 +82,7 @@ inline bool four_slashes(std::string_view v, std::size_t* at) noexcept {
   std::size_t found = 0, i = 0;
   const char* const d = v.data();
   const std::size_t n = v.size();
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#if AUTHWIRE_SSE2
   const __m128i slash = _mm_set1_epi8('/');
   for (; i + 16 <= n; i += 16) {
     auto m = static_cast<unsigned>(
@@ -173,7 +171,7 @@ struct parse_limits {
  *         signed_headers_missing_host or too_many_items with an offset (plus `base`).
  */
 namespace detail {
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#if AUTHWIRE_SSE2
 /// The bytes of `x` that are not in [a-z0-9;-] (a mask of 16 bits, one per byte).
 AUTHWIRE_SIGV4_INLINE unsigned not_usual_name_bytes(__m128i x) noexcept {
   // Unsigned range checks as min(x - lo, n) == x - lo.
@@ -212,7 +210,7 @@ AUTHWIRE_SIGV4_INLINE bool name_less(const char* p, std::size_t n, const char* q
  * returns the count; 0 for anything else (the general path then decides, with its errors).
  */
 inline std::size_t usual_signed_headers(std::string_view v, const parse_limits& lim) noexcept {
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#if AUTHWIRE_SSE2
   const char* const d = v.data();
   const std::size_t n = v.size();
   if (n < 16) return 0;
@@ -293,7 +291,7 @@ inline constexpr auto lower_hex_table = [] {
 }();
 /// True when all 64 bytes at `p` are lower-case hex digits (SSE2: four 16-byte checks).
 inline bool all_lower_hex64(const char* p) noexcept {
-#if defined(__SSE2__)
+#if AUTHWIRE_SSE2
   // Unsigned (x - '0') <= 9 or (x - 'a') <= 5, via min_epu8 == value.
   const __m128i c0 = _mm_set1_epi8('0'), ca = _mm_set1_epi8('a'), n9 = _mm_set1_epi8(9), n5 = _mm_set1_epi8(5);
   __m128i all = _mm_set1_epi8(-1);
@@ -317,7 +315,7 @@ inline bool all_lower_hex64(const char* p) noexcept {
 /// The offset of the first ',', SP or HTAB in `s` at or after `i` (s.size() when none).
 inline std::size_t find_value_end(std::string_view s, std::size_t i) noexcept {
   const char* const d = s.data();
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#if AUTHWIRE_SSE2
   const __m128i comma = _mm_set1_epi8(','), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
   for (; i + 16 <= s.size(); i += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
