@@ -476,17 +476,23 @@ struct pointer_sink {
 
 /**
  * The canonical request of the usual shape (no query string, the path as sent: s3 mode or
- * an empty path; signed headers already matched) written into `buf` through a local write
- * pointer: the end of the bytes, or nullptr when they may not fit in `cap` bytes or a signed
- * header is absent (the general writer then produces the bytes or the error). The bytes are
+ * an empty path; at most 32 header lines and 16 signed names) up to and including the line
+ * of signed headers, written into `buf` through a local write pointer; each signed name's
+ * lines are found by a scan of the header lines of its length (for so few, cheaper than an
+ * index). Returns the end of the bytes, with bit h of `signed_lines` set for every header
+ * line h that was written; or nullptr when the request is not of that shape, the bytes and a
+ * payload hash of 64 bytes may not fit in `cap`, or a signed header is absent (the general
+ * writer then produces the bytes or the error). The bytes, followed by the payload hash, are
  * exactly those of write_canonical_request.
  */
-inline char* write_usual_canonical(char* buf, std::size_t cap, const canonical_input& in,
-                                   const signed_header_index& x) noexcept {
-  if (!in.query.empty() || !(in.path.empty() || in.mode == path_mode::s3 || in.mode == path_mode::automatic))
+inline char* write_usual_canonical_head(char* buf, std::size_t cap, const canonical_input& in,
+                                        std::uint32_t& signed_lines) noexcept {
+  constexpr std::size_t max_lines = 32, max_names = 16, payload_room = 64;
+  if (!in.query.empty() || !(in.path.empty() || in.mode == path_mode::s3 || in.mode == path_mode::automatic) ||
+      in.header_count > max_lines)
     return nullptr;
-  const std::size_t fixed = in.method.size() + (in.path.empty() ? 1 : in.path.size()) + in.signed_headers.size() +
-                            in.payload_hash.size() + 8;
+  const std::size_t fixed =
+      in.method.size() + (in.path.empty() ? 1 : in.path.size()) + in.signed_headers.size() + payload_room + 8;
   if (fixed > cap) return nullptr;
   char* p = buf;
   char* const end = buf + cap - fixed;  // room for the headers
@@ -499,17 +505,57 @@ inline char* write_usual_canonical(char* buf, std::size_t cap, const canonical_i
   }
   *p++ = '\n';
   *p++ = '\n';  // the empty canonical query string
+  // The header lines by name length (lines of 255 bytes or more are never candidates: such
+  // a signed name sends the request to the general writer).
+  std::uint32_t lines = 0;
+  const std::uint32_t all = in.header_count == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << in.header_count) - 1;
+  unsigned char lens[32] = {};
+  for (std::size_t h = 0; h < in.header_count; ++h) {
+    const std::size_t n = in.headers[h].name.size();
+    lens[h] = static_cast<unsigned char>(n < 255 ? n : 255);
+  }
   const char* const list = in.signed_headers.data();
-  for (std::size_t k = 0; k < x.names; ++k) {
-    int h = x.first[k];
-    if (h < 0) return nullptr;
-    if (static_cast<std::size_t>(end - p) < x.name_len[k] + 2u) return nullptr;
-    p = put_bytes(p, list + x.name_at[k], x.name_len[k]);
+  const std::size_t list_size = in.signed_headers.size();
+  std::size_t names = 0;
+  for (std::size_t b = 0; b <= list_size;) {
+    std::size_t e = b;
+#if AUTHWIRE_SSE2
+    for (const __m128i semi = _mm_set1_epi8(';'); e + 16 <= list_size; e += 16) {
+      const auto m = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(list + e)), semi)));
+      if (m != 0) {
+        e += static_cast<std::size_t>(__builtin_ctz(m));
+        break;
+      }
+    }
+#endif
+    while (e < list_size && list[e] != ';') ++e;
+    const std::string_view name(list + b, e - b);
+    if (++names > max_names || name.size() >= 255 || static_cast<std::size_t>(end - p) < name.size() + 2u)
+      return nullptr;
+    p = put_bytes(p, name.data(), name.size());
     *p++ = ':';
-    for (bool more = false; h >= 0; h = x.next[h], more = true) {
+    // The lines whose names have this length, in order.
+    std::uint32_t same = 0;
+#if AUTHWIRE_SSE2
+    const __m128i len = _mm_set1_epi8(static_cast<char>(name.size()));
+    same = static_cast<std::uint32_t>(
+               _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lens)), len))) |
+           static_cast<std::uint32_t>(
+               _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lens + 16)), len)))
+               << 16;
+#else
+    for (std::size_t h = 0; h < in.header_count; ++h) same |= std::uint32_t{lens[h] == name.size()} << h;
+#endif
+    bool more = false;
+    for (same &= all; same != 0; same &= same - 1) {
+      const auto h = static_cast<std::size_t>(__builtin_ctz(same));
+      if (!equals_lower(in.headers[h].name, name)) continue;
       const std::string_view v = in.headers[h].value;
       if (static_cast<std::size_t>(end - p) < v.size() + 2) return nullptr;
       if (more) *p++ = ',';
+      more = true;
+      lines |= std::uint32_t{1} << h;
       if (copy_if_no_space(p, v.data(), v.size())) {
         p += v.size();
       } else {
@@ -518,12 +564,15 @@ inline char* write_usual_canonical(char* buf, std::size_t cap, const canonical_i
         p = o.p;
       }
     }
+    if (!more) return nullptr;
     *p++ = '\n';
+    b = e + 1;
   }
   *p++ = '\n';
-  p = put_bytes(p, in.signed_headers.data(), in.signed_headers.size());
+  p = put_bytes(p, list, list_size);
   *p++ = '\n';
-  return put_bytes(p, in.payload_hash.data(), in.payload_hash.size());
+  signed_lines = lines;
+  return p;
 }
 }  // namespace detail
 
@@ -531,10 +580,13 @@ inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& 
                                                          const detail::signed_header_index* index = nullptr) {
   thread_local hasher h;
   h.init(hash_algorithm::sha256);
-  if (index) {
+  if (in.payload_hash.size() <= 64) {
     char buf[1024];
-    if (const char* e = detail::write_usual_canonical(buf, sizeof buf, in, *index))
+    std::uint32_t lines;
+    if (char* e = detail::write_usual_canonical_head(buf, sizeof buf, in, lines)) {
+      e = detail::put_bytes(e, in.payload_hash.data(), in.payload_hash.size());
       return h.update(std::string_view(buf, static_cast<std::size_t>(e - buf))).final();
+    }
   }
   detail::hash_sink sink(h);
   auto r = detail::write_canonical_request(sink, in, index);

@@ -114,15 +114,7 @@ class verifier {
 
   /// Verifies `req`, reading Authorization from its headers, into `out` (see below).
   result<void, errc> verify(const request_view& req, verified_request& out) {
-    std::size_t n = 0;
-    std::string_view a;
-    for (std::size_t i = 0; i < req.header_count; ++i) {
-      const std::string_view name = req.headers[i].name;
-      if (name.size() != 13 || !detail::equals_lower(name, "authorization")) continue;
-      if (n++ == 0) a = req.headers[i].value;
-    }
-    if (n > 1) return {errc::duplicate_header, 0};
-    return verify(req, a, out);
+    return verify_impl(req, {}, true, out);
   }
 
   /**
@@ -132,31 +124,20 @@ class verifier {
    * in an unspecified state.
    */
   result<void, errc> verify(const request_view& req, std::string_view authorization, verified_request& v) {
-    std::string_view path, query;
-    if (!req.target.empty() && req.target[0] == '/') {  // origin-form (the usual case)
-      const std::size_t q = req.target.find('?');
-      path = req.target.substr(0, q);
-      query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
-    } else {
-      detail::split_target(req.target, path, query);
-    }
-    if (path.empty() && req.target != "*" && req.target.find("://") == std::string_view::npos)
-      return {errc::bad_target, 0};
-    const bool presigned = has_presigned_parameters(query);
-    std::string_view auth = authorization;
-    {
-      std::size_t i = 0;
-      while (i < auth.size() && (auth[i] == ' ' || auth[i] == '\t')) ++i;
-      if (i == auth.size()) auth = {};
-    }
-    if (!auth.empty() && presigned) return {errc::both_forms, 0};
-    if (auth.empty() && !presigned) return {errc::missing_credentials, 0};
+    return verify_impl(req, authorization, false, v);
+  }
 
-    // One pass over the headers for the SigV4 ones.
+ private:
+  // The checks of both verify(..., verified_request&) overloads; with `find_authorization`
+  // the Authorization line is found in the same pass over the headers as the SigV4 ones.
+  result<void, errc> verify_impl(const request_view& req, std::string_view authorization, bool find_authorization,
+                                 verified_request& v) {
+    // One pass over the headers for the SigV4 ones (and Authorization when asked).
     struct amz_header {
       std::string_view value;
       std::size_t count = 0;
     } h_date, h_token, h_sha, h_decoded, h_trailer, h_plain_date;
+    std::size_t n_authorization = 0;
     bool any_digest = false;
     // The x-amz-* header lines (their indices), for the all-signed check below.
     std::uint16_t amz_at[16];
@@ -164,7 +145,10 @@ class verifier {
     for (std::size_t i = 0; i < req.header_count; ++i) {
       const std::string_view name = req.headers[i].name;
       if (!has_amz_prefix(name)) {
-        if (name.size() == 11 && detail::equals_lower(name, "content-md5")) {
+        if (name.size() == 13) {
+          if (find_authorization && detail::equals_lower(name, "authorization") && n_authorization++ == 0)
+            authorization = req.headers[i].value;
+        } else if (name.size() == 11 && detail::equals_lower(name, "content-md5")) {
           any_digest = true;
         } else if (name.size() == 4 && detail::equals_lower(name, "date") && h_plain_date.count++ == 0) {
           h_plain_date.value = detail::trim_ows(req.headers[i].value);
@@ -189,6 +173,27 @@ class verifier {
       if (!slot && rest.size() > 9 && iequals(rest.substr(0, 9), "checksum-")) any_digest = true;
       if (slot && slot->count++ == 0) slot->value = detail::trim_ows(req.headers[i].value);
     }
+    if (n_authorization > 1) return {errc::duplicate_header, 0};
+
+    std::string_view path, query;
+    if (!req.target.empty() && req.target[0] == '/') {  // origin-form (the usual case)
+      const std::size_t q = req.target.find('?');
+      path = req.target.substr(0, q);
+      query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
+    } else {
+      detail::split_target(req.target, path, query);
+    }
+    if (path.empty() && req.target != "*" && req.target.find("://") == std::string_view::npos)
+      return {errc::bad_target, 0};
+    const bool presigned = has_presigned_parameters(query);
+    std::string_view auth = authorization;
+    {
+      std::size_t i = 0;
+      while (i < auth.size() && (auth[i] == ' ' || auth[i] == '\t')) ++i;
+      if (i == auth.size()) auth = {};
+    }
+    if (!auth.empty() && presigned) return {errc::both_forms, 0};
+    if (auth.empty() && !presigned) return {errc::missing_credentials, 0};
 
     v.mode = payload_mode::hashed;
     v.presigned = presigned;
@@ -292,15 +297,31 @@ class verifier {
     } else if (has_token) {
       return {errc::bad_security_token, 0};
     }
-    // The signed names and the header lines they match, found once (canonical headers and
-    // the check below); nullptr beyond its capacity (the plain functions then).
+    // The canonical request up to its payload line, for the usual shape (header lines found
+    // by a scan; `lines` marks the signed ones); else the signed names and their lines found
+    // once by an index (nullptr beyond its capacity: the plain functions then).
+    canonical_input in;
+    in.method = req.method;
+    in.path = path;
+    in.query = query;
+    in.headers = req.headers;
+    in.header_count = req.header_count;
+    in.signed_headers = signed_headers;
+    in.mode = opts_.mode != path_mode::automatic ? opts_.mode
+              : (scope.service.size() == 2 && scope.service[0] == 's' && scope.service[1] == '3') ? path_mode::s3
+                                                                                                 : path_mode::normalized;
+    in.drop_signature = presigned;
+    in.drop_security_token = presigned && opts_.query_token_excluded;
+    char creq[1024];
+    std::uint32_t lines = 0;
+    char* const head = detail::write_usual_canonical_head(creq, sizeof creq, in, lines);
     detail::signed_header_index sh_index;
     const detail::signed_header_index* const shx =
-        sh_index.build(signed_headers, req.headers, req.header_count) ? &sh_index : nullptr;
+        !head && sh_index.build(signed_headers, req.headers, req.header_count) ? &sh_index : nullptr;
     // Headers: x-amz-* present must be signed.
-    if (opts_.require_signed_amz_headers && amz_count && shx && amz_count <= 16) {
+    if (opts_.require_signed_amz_headers && amz_count && (head || shx) && amz_count <= 16) {
       for (std::size_t k = 0; k < amz_count; ++k) {
-        if (shx->which[amz_at[k]] >= 0) continue;
+        if (head ? (lines >> amz_at[k] & 1u) != 0 : shx->which[amz_at[k]] >= 0) continue;
         if (opts_.allow_unsigned_security_token && detail::equals_lower(req.headers[amz_at[k]].name, "x-amz-security-token"))
           continue;
         return {errc::unsigned_amz_header, 0};
@@ -354,27 +375,23 @@ class verifier {
     } else {
       payload = body_hash();
     }
-    // Canonical request (hashed as it is produced), string to sign, signature.
+    // Canonical request (the usual one finished in place; else hashed as it is produced),
+    // string to sign, signature.
     thread_local std::string sts;
-    canonical_input in;
-    in.method = req.method;
-    in.path = path;
-    in.query = query;
-    in.headers = req.headers;
-    in.header_count = req.header_count;
-    in.signed_headers = signed_headers;
     in.payload_hash = payload;
-    in.mode = opts_.mode != path_mode::automatic ? opts_.mode
-              : (scope.service.size() == 2 && scope.service[0] == 's' && scope.service[1] == '3') ? path_mode::s3
-                                                                                                 : path_mode::normalized;
-    in.drop_signature = presigned;
-    in.drop_security_token = presigned && opts_.query_token_excluded;
-    auto cr = hash_canonical_request(in, shx);
-    if (!cr) return {errc::signed_header_absent, presigned ? pq->signed_headers_offset : 0};
+    digest_bytes cr;
+    if (head && payload.size() <= 64) {
+      const char* const e = detail::put_bytes(head, payload.data(), payload.size());
+      cr = hash(hash_algorithm::sha256, std::string_view(creq, static_cast<std::size_t>(e - creq)));
+    } else if (auto c = hash_canonical_request(in, shx)) {
+      cr = *c;
+    } else {
+      return {errc::signed_header_absent, presigned ? pq->signed_headers_offset : 0};
+    }
     // The string to sign: in a stack buffer when it fits (the usual case), else the string.
     char sts_buf[256];
     std::string_view sts_view;
-    if (const std::size_t n = algorithm.size() + amz_date.size() + scope.scope.size() + 3 + 2 * cr->size;
+    if (const std::size_t n = algorithm.size() + amz_date.size() + scope.scope.size() + 3 + 2 * cr.size;
         n <= sizeof sts_buf) {
       char* p = detail::put_bytes(sts_buf, algorithm.data(), algorithm.size());
       *p++ = '\n';
@@ -382,10 +399,10 @@ class verifier {
       *p++ = '\n';
       p = detail::put_bytes(p, scope.scope.data(), scope.scope.size());
       *p++ = '\n';
-      cr->hex_to(p);
+      cr.hex_to(p);
       sts_view = std::string_view(sts_buf, n);
     } else {
-      build_string_to_sign(sts, amz_date, scope.scope, *cr);
+      build_string_to_sign(sts, amz_date, scope.scope, cr);
       sts_view = sts;
     }
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
@@ -447,7 +464,6 @@ class verifier {
     return {};
   }
 
- private:
   // True when `list` holds `s` (sizes first, then the bytes).
   static bool contains(const std::vector<std::string>& list, std::string_view s) noexcept {
     for (const std::string& e : list)
