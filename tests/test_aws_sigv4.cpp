@@ -1799,3 +1799,149 @@ TEST_CASE("aws_sigv4: check_signed_headers accepts exactly what a naive referenc
       }
   CHECK(accepted > 20);
 }
+
+namespace {
+// parse_authorization of `in` (the usual form takes the SSE2 fast path where there is one) and
+// of " " + in (always the general path, offsets one higher) agree: same success, same views,
+// or the same error at the same place. Returns whether `in` parsed.
+bool fast_and_general_agree(const std::string& in, const aws::parse_limits& lim = {}) {
+  INFO(in);
+  const auto fast = aws::parse_authorization(in, lim);
+  const std::string spaced = " " + in;
+  const auto general = aws::parse_authorization(spaced, lim);
+  REQUIRE(static_cast<bool>(fast) == static_cast<bool>(general));
+  if (!fast) {
+    CHECK(fast.code() == general.code());
+    CHECK(fast.offset() + 1 == general.offset());
+    return false;
+  }
+  CHECK(fast->credential_text == general->credential_text);
+  CHECK(fast->credential.access_key == general->credential.access_key);
+  CHECK(fast->credential.date == general->credential.date);
+  CHECK(fast->credential.region == general->credential.region);
+  CHECK(fast->credential.service == general->credential.service);
+  CHECK(fast->credential.scope == general->credential.scope);
+  CHECK(fast->signed_headers == general->signed_headers);
+  CHECK(fast->signature == general->signature);
+  CHECK(fast->credential_offset + 1 == general->credential_offset);
+  CHECK(fast->signed_headers_offset + 1 == general->signed_headers_offset);
+  CHECK(fast->signature_offset + 1 == general->signature_offset);
+  // The views point into `in` itself.
+  CHECK(fast->credential_text.data() == in.data() + fast->credential_offset);
+  CHECK(fast->signed_headers.data() == in.data() + fast->signed_headers_offset);
+  CHECK(fast->signature.data() == in.data() + fast->signature_offset);
+  return true;
+}
+
+std::string usual_authorization(const std::string& credential, const std::string& signed_headers,
+                                const std::string& sep = ", ") {
+  return "AWS4-HMAC-SHA256 Credential=" + credential + sep + "SignedHeaders=" + signed_headers + sep +
+         "Signature=" + std::string(64, 'b');
+}
+}  // namespace
+
+TEST_CASE("aws_sigv4: the SSE2 fast path of parse_authorization agrees with the general parser on more shapes",
+          "[aws_sigv4][parse][negative]") {
+  const std::string key20 = "AKIAIOSFODNN7EXAMPLE";
+  const std::vector<std::string> creds = {
+      key20 + "/20150830/us-east-1/s3/aws4_request",
+      "A/20150830/r/s/aws4_request",                                      // the shortest (27 bytes)
+      key20 + "/20160229/ap-southeast-2/execute-api/aws4_request",        // 16+ byte region, long service
+      std::string(28, 'K') + "/20150830/us-east-1/s3/aws4_request",        // 63 bytes: one 64-byte window
+      std::string(29, 'K') + "/20150830/us-east-1/s3/aws4_request",        // 64 bytes: two windows
+      std::string(30, 'K') + "/20150830/us-east-1/s3/aws4_request",        // 65 bytes
+      std::string(90, 'Z') + "/20150830/us-east-1/s3/aws4_request",        // access key of 64+ bytes
+      "AKID+x~!/20150830/us-east-1/s3/aws4_request",                       // key bytes outside the scope class
+      "akid_Key.1-2/20150830/US-East_1.x/S3-x_y.z/aws4_request",           // the whole scope class
+      key20 + "/20000229/us-east-1/s3/aws4_request",                       // leap days
+      key20 + "/19000228/us-east-1/s3/aws4_request"};
+  const std::vector<std::string> lists = {
+      "host;range;x-amz-content-sha256;x-amz-date",
+      "host",
+      "host;x-amz-date",                                                     // 15 bytes
+      "host;x-amz-datex",                                                    // 16
+      "host;x-amz-datexy",                                                   // 17
+      "a-b-c-d1;host;x-amz-date;zzzzzzz",                                    // 8-byte names, 32 bytes
+      "a-b-c-d1;host;x-amz-date;zzzzzz",                                     // 31
+      "a-b-c-d1;host;x-amz-date;zzzzzzzz",                                   // 33
+      "abcdefgh;abcdefgh0;abcdefgh00;abcdefghabcdefgh;abcdefghabcdefgh1;host",  // shared 8 and 16 byte heads
+      "0;1;9;a;b;host;x-amz-a;x-amz-b;x-amz-meta-0;x-amz-meta-1;x-amz-meta-10;x-amz-meta-2;x-amz-meta-3;"
+      "x-amz-meta-4;x-amz-meta-5;x-amz-meta-6;x-amz-meta-7;x-amz-meta-8;x-amz-meta-9;z",  // many, > 128 bytes
+      "content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token",
+      "host;x_amz_date",                                                     // '_' (tchar, not usual)
+      "host;x-amz-date!"};
+  std::size_t accepted = 0, compared = 0;
+  for (const auto& c : creds)
+    for (const auto& l : lists)
+      for (const std::string sep : {", ", ","}) {
+        const std::string good = usual_authorization(c, l, sep);
+        REQUIRE(fast_and_general_agree(good));
+        ++accepted;
+        // Every single-byte change, deletion and insertion in the credential and the list.
+        const std::size_t from = std::string("AWS4-HMAC-SHA256 Credential=").size();
+        const std::size_t to = good.size() - 64;
+        for (std::size_t i = from - 2; i < to; ++i) {
+          for (const char ch : {'/', ',', ';', ' ', 'A', 'a', 'h', '0', '2', '-', '_', '=', '\0', '\x80', '{'}) {
+            std::string m = good;
+            m[i] = ch;
+            accepted += fast_and_general_agree(m) ? 1 : 0;
+            m = good;
+            m.insert(i, 1, ch);
+            accepted += fast_and_general_agree(m) ? 1 : 0;
+            compared += 2;
+          }
+          accepted += fast_and_general_agree(good.substr(0, i) + good.substr(i + 1)) ? 1 : 0;
+          ++compared;
+        }
+      }
+  CHECK(compared > 100000);
+  CHECK(accepted > 5000);
+  // The limit on the number of names: the fast path leaves the error to the general one.
+  aws::parse_limits lim;
+  lim.max_signed_headers = 3;
+  CHECK(fast_and_general_agree(usual_authorization(creds[0], "a;b;host"), lim));
+  CHECK_FALSE(fast_and_general_agree(usual_authorization(creds[0], "a;b;c;host"), lim));
+  CHECK(aws::parse_authorization(usual_authorization(creds[0], "a;b;c;host"), lim).code() == aws::errc::too_many_items);
+  CHECK(aws::parse_authorization(usual_authorization(creds[0], "a;b;c;host"), lim).offset() == 28 + 55 + 2 + 14 + 6);
+#if AUTHWIRE_SSE2
+  // The usual values do take the fast path (it is what the benchmark measures).
+  for (const auto& c : {creds[0], creds[1], creds[2], creds[3], creds[4], creds[5], creds[8], creds[9]})
+    for (const auto& l : {lists[0], lists[1], lists[8], lists[9], lists[10]}) {
+      const std::string v = usual_authorization(c, l);
+      aws::detail::usual_offsets o{};
+      INFO(v);
+      CHECK(aws::detail::usual_authorization_sse2(v.data(), v.size(), aws::parse_limits{}, o));
+    }
+  // Not the usual content: the other paths (which accept them).
+  for (const auto& c : {creds[6], creds[7]}) {
+    const std::string v = usual_authorization(c, lists[0]);
+    aws::detail::usual_offsets o{};
+    INFO(v);
+    CHECK_FALSE(aws::detail::usual_authorization_sse2(v.data(), v.size(), aws::parse_limits{}, o));
+    CHECK(aws::parse_authorization(v));
+  }
+#endif
+}
+
+TEST_CASE("aws_sigv4: the credential date check agrees with valid_yyyymmdd", "[aws_sigv4][date]") {
+  std::size_t valid = 0;
+  for (const char* year : {"2015", "2016", "1900", "2000", "2400", "0000", "9999", "2100"})
+    for (int md = 0; md <= 9999; ++md) {
+      const std::string digits = std::to_string(10000 + md);  // "1MMDD"
+      const std::string s = year + digits.substr(1);
+      INFO(s);
+      const bool want = aws::detail::valid_yyyymmdd(s);
+      REQUIRE(aws::detail::valid_date8(s.data()) == want);
+      valid += want ? 1 : 0;
+    }
+  CHECK(valid == 8 * 365 + 4);  // 2016, 2000, 2400 and 0000 are leap years
+  // A non-digit anywhere.
+  const std::string good = "20150830";
+  for (std::size_t i = 0; i < 8; ++i)
+    for (const char c : {'/', ':', ' ', 'a', '\0', '\xb0', '\x39', '\x30'}) {
+      std::string m = good;
+      m[i] = c;
+      INFO(m);
+      CHECK(aws::detail::valid_date8(m.data()) == aws::detail::valid_yyyymmdd(m));
+    }
+}

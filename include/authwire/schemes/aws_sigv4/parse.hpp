@@ -22,6 +22,15 @@
 #include "detail.hpp"
 #include "errc.hpp"
 
+// Keeps a cold path out of its caller (GCC and Clang).
+#ifndef AUTHWIRE_SIGV4_NOINLINE
+#  if defined(__GNUC__) || defined(__clang__)
+#    define AUTHWIRE_SIGV4_NOINLINE inline __attribute__((noinline))
+#  else
+#    define AUTHWIRE_SIGV4_NOINLINE inline
+#  endif
+#endif
+
 namespace authwire {
 inline namespace v1 {
 namespace aws_sigv4 {
@@ -362,19 +371,6 @@ struct authorization_view {
   std::size_t credential_offset = 0, signed_headers_offset = 0, signature_offset = 0;
 };
 
-/**
- * Parses an Authorization value of the SigV4 header form, with the grammar AWS defines.
- *
- * @par Grammar (AWS General Reference, "Add the signature to the HTTP request")
- * @code
- *   authorization = "AWS4-HMAC-SHA256" 1*SP component *( OWS "," OWS component ) OWS
- *   component     = "Credential=" credential
- *                 / "SignedHeaders=" signed-headers
- *                 / "Signature=" 64LOWERHEX
- * @endcode
- * Each component exactly once, in any order. Leading OWS is skipped.
- * @return the view; on error an errc and the byte offset into `value`.
- */
 namespace detail {
 /// The usual shape, `AWS4-HMAC-SHA256 Credential=<c>,[SP]SignedHeaders=<s>,[SP]Signature=<64 hex>`
 /// and nothing else: the offsets of the three values (true), or false for anything else
@@ -399,10 +395,160 @@ inline bool usual_authorization_shape(std::string_view value, std::size_t& c_at,
   g_at = i + sig_name.size();
   return all_lower_hex64(d + g_at);
 }
+
+/// True for 8 digits forming a valid date YYYYMMDD (what valid_yyyymmdd accepts): the month and
+/// the day taken from the word directly, the year only for 29 February.
+AUTHWIRE_SIGV4_INLINE bool valid_date8(const char* p) noexcept {
+  constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
+  const std::uint64_t x = load8(p);  // byte k: the digit at p + k
+  if ((x & highs) != threes || ((x + 0x0606060606060606ull) & highs) != threes) return false;
+  const auto m = static_cast<unsigned>(((x >> 32) & 15) * 10 + ((x >> 40) & 15));
+  const auto d = static_cast<unsigned>(((x >> 48) & 15) * 10 + ((x >> 56) & 15));
+  constexpr unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m - 1 > 11 || d == 0 || d > mdays[m - 1]) return false;
+  if (m != 2 || d != 29) return true;
+  const auto y = static_cast<unsigned>((x & 15) * 1000 + ((x >> 8) & 15) * 100 + ((x >> 16) & 15) * 10 + ((x >> 24) & 15));
+  return leap(y);
+}
+
+#if AUTHWIRE_SSE2
+/// The bytes of `x` in [A-Za-z0-9._-] or '/' (a mask of 16 bits, one per byte): what the usual
+/// credential is made of.
+AUTHWIRE_SIGV4_INLINE unsigned scope_or_slash_bytes(__m128i x) noexcept {
+  // Letters: (x | 0x20) - 'a' <= 25 (unsigned); '-' '.' '/' and the digits: x - '-' <= 12.
+  const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+  const __m128i p = _mm_sub_epi8(x, _mm_set1_epi8('-'));
+  const __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l),
+                                               _mm_cmpeq_epi8(_mm_min_epu8(p, _mm_set1_epi8(12)), p)),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+  return static_cast<unsigned>(_mm_movemask_epi8(ok));
+}
+
+/// The first (up to) eight bytes of the name of `len` (>= 1) bytes at `p`, big-endian, the
+/// bytes past the name zeroed: names of [a-z0-9-] (no zero byte) compare as these do, unless
+/// both are equal (then both have the same first eight bytes, or are equal).
+AUTHWIRE_SIGV4_INLINE std::uint64_t name_head8(const char* p, std::size_t len) noexcept {
+  const std::uint64_t x = __builtin_bswap64(load8(p));
+  return len >= 8 ? x : x & (~std::uint64_t{0} << (8 * (8 - len)));
+}
+
+/// Where the parts of the usual header form lie (offsets into the value).
+struct usual_offsets {
+  std::size_t slash0, slash2, slash3, c_end, s_at, s_end, g_at;
+};
+
+/**
+ * The usual header form, each component classified 16 bytes at a time (SSE2):
+ * `AWS4-HMAC-SHA256 Credential=<c>,[SP]SignedHeaders=<s>,[SP]Signature=<64 lower hex>` where
+ * the credential is made of [A-Za-z0-9._-] and '/' only (an access key of up to 63 bytes, a
+ * scope of up to 62), and the signed headers are made of [a-z0-9-] and ';' only. True when the value is of that shape and
+ * valid (what the general path accepts, with the same views); false for anything else, valid
+ * or not (the caller then takes the other paths, which also give the errors).
+ */
+AUTHWIRE_SIGV4_INLINE bool usual_authorization_sse2(const char* d, std::size_t n, const parse_limits& lim,
+                                                    usual_offsets& o) noexcept {
+  constexpr std::size_t c_at = 28;  // "AWS4-HMAC-SHA256 Credential="
+  // The shortest: a credential of 27 bytes, ",SignedHeaders=host,Signature=" and 64 digits.
+  if (n < c_at + 27 + 30 + 64) return false;
+  const auto load16 = [d](std::size_t at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at)); };
+  {
+    const __m128i e = _mm_and_si128(
+        _mm_cmpeq_epi8(load16(0), _mm_loadu_si128(reinterpret_cast<const __m128i*>("AWS4-HMAC-SHA256"))),
+        _mm_cmpeq_epi8(load16(12), _mm_loadu_si128(reinterpret_cast<const __m128i*>("A256 Credential="))));
+    if (_mm_movemask_epi8(e) != 0xFFFF) return false;
+  }
+  // The credential, 64 bytes at once: it ends at the first byte outside [A-Za-z0-9._-/], which
+  // must be ','. When it is longer, the 64 bytes from its first '/' (an access key of up to 63
+  // bytes, a scope of up to 62): a valid value has 94 bytes after the credential, so 120 from
+  // its first '/'.
+  std::size_t cw = c_at;  // where the 64 bytes start (n >= c_at + 121)
+  std::uint64_t ok = 0, slash = 0;
+  for (bool again = true;; again = false) {
+    ok = slash = 0;
+    for (unsigned k = 0; k < 64; k += 16) {
+      const __m128i x = load16(cw + k);
+      ok |= std::uint64_t{scope_or_slash_bytes(x)} << k;
+      slash |= std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('/'))))} << k;
+    }
+    if (~ok != 0) break;
+    if (!again || slash == 0) return false;
+    cw += static_cast<std::size_t>(__builtin_ctzll(slash));
+    if (n - cw < 120) return false;
+  }
+  const auto len = static_cast<unsigned>(__builtin_ctzll(~ok));  // the credential's end, from cw
+  const std::size_t c_end = cw + len;
+  if (d[c_end] != ',') return false;
+  // key "/" 8DIGIT "/" region "/" service "/aws4_request": the first '/' after a non-empty key,
+  // one 9 bytes later, one 13 bytes before the end, and exactly one between (non-empty parts).
+  slash &= (std::uint64_t{1} << len) - 1;
+  if (slash == 0) return false;
+  const auto s0 = static_cast<unsigned>(__builtin_ctzll(slash));
+  if (cw + s0 == c_at || s0 + 26 > len) return false;
+  const std::uint64_t fixed = (std::uint64_t{1} << s0) | (std::uint64_t{1} << (s0 + 9)) | (std::uint64_t{1} << (len - 13));
+  const std::uint64_t mid = slash ^ fixed;  // the region/service '/', alone
+  if ((slash & fixed) != fixed || mid == 0 || (mid & (mid - 1)) != 0) return false;
+  const auto s2 = static_cast<unsigned>(__builtin_ctzll(mid));
+  if (s2 <= s0 + 10 || s2 >= len - 14 || load8(d + c_end - 12) != load8("aws4_req") ||
+      load4(d + c_end - 4) != load4("uest") || !valid_date8(d + cw + s0 + 1))
+    return false;
+  // ",[SP]SignedHeaders=": at least "host,Signature=" and 64 digits follow.
+  std::size_t i = c_end + 1 + (d[c_end + 1] == ' ' ? 1 : 0);
+  if (n - i < 14 + 4 + 11 + 64 || load8(d + i) != load8("SignedHe") || load8(d + i + 6) != load8("Headers="))
+    return false;
+  const std::size_t s_at = i + 14;
+  // The names, 64 bytes at a time: up to the first byte outside [a-z0-9;-], which must be ',';
+  // each name non-empty and after the one before (their first eight bytes compared at once),
+  // one of them "host". Every window has 72 bytes (a name's first eight bytes can be read): in
+  // a valid value, ",Signature=" and 64 digits follow the end.
+  constexpr std::uint64_t host8 = 0x686f737400000000ull;  // "host", big-endian, zero-padded
+  std::size_t b = s_at, count = 0, s_end = 0, prev_at = 0, prev_len = 0;
+  std::uint64_t prev = 0;  // the head of the name before (0: none; every head is above)
+  bool host = false;
+  for (std::size_t w = s_at;; w += 64) {
+    if (n - w < 72) return false;
+    std::uint64_t stop = 0, semi = 0;
+    for (unsigned k = 0; k < 64 && stop == 0; k += 16) {
+      const __m128i x = load16(w + k);
+      stop = std::uint64_t{not_usual_name_bytes(x)} << k;
+      semi |= std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(';'))))} << k;
+    }
+    if (stop != 0) {
+      stop &= 0 - stop;              // the first stop ends the last name
+      semi = (semi & (stop - 1)) | stop;
+    }
+    for (; semi != 0; semi &= semi - 1) {
+      const std::size_t at = w + static_cast<std::size_t>(__builtin_ctzll(semi)), nl = at - b;  // the name [b, at)
+      if (nl == 0) return false;
+      const std::uint64_t h = name_head8(d + b, nl);
+      if (h <= prev && (h < prev || !name_less(d + prev_at, prev_len, d + b, nl))) return false;
+      host |= h == host8;
+      prev = h;
+      prev_at = b;
+      prev_len = nl;
+      b = at + 1;
+      ++count;
+    }
+    if (stop != 0) {
+      s_end = b - 1;
+      break;
+    }
+  }
+  if (d[s_end] != ',' || !host || count > lim.max_signed_headers) return false;
+  // ",[SP]Signature=" and 64 lower-case hex digits, the end of the value.
+  i = s_end + 1 + (d[s_end + 1] == ' ' ? 1 : 0);
+  if (n - i != 10 + 64 || load8(d + i) != load8("Signatur") || load8(d + i + 2) != load8("gnature=") ||
+      !all_lower_hex64(d + i + 10))
+    return false;
+  o = usual_offsets{cw + s0, cw + s2, c_end - 13, c_end, s_at, s_end, i + 10};
+  return true;
+}
+#endif
 }  // namespace detail
 
-[[nodiscard]] inline result<authorization_view, errc> parse_authorization(std::string_view value,
-                                                                          const parse_limits& lim = {}) {
+namespace detail {
+/// parse_authorization without the SSE2 fast path (out of line: the fast path keeps its registers).
+AUTHWIRE_SIGV4_NOINLINE result<authorization_view, errc> parse_authorization_general(std::string_view value,
+                                                                                     const parse_limits& lim) {
   // The usual shape first; the view is built in one aggregate initialisation (no zeroing).
   if (std::size_t c_at, c_end, s_at, s_end, g_at;
       detail::usual_authorization_shape(value, c_at, c_end, s_at, s_end, g_at)) {
@@ -491,6 +637,44 @@ inline bool usual_authorization_shape(std::string_view value, std::size_t& c_at,
   if (!seen[1]) return {errc::missing_signed_headers, n};
   if (!seen[2]) return {errc::missing_signature, n};
   return a;
+}
+}  // namespace detail
+
+/**
+ * Parses an Authorization value of the SigV4 header form, with the grammar AWS defines.
+ *
+ * @par Grammar (AWS General Reference, "Add the signature to the HTTP request")
+ * @code
+ *   authorization = "AWS4-HMAC-SHA256" 1*SP component *( OWS "," OWS component ) OWS
+ *   component     = "Credential=" credential
+ *                 / "SignedHeaders=" signed-headers
+ *                 / "Signature=" 64LOWERHEX
+ * @endcode
+ * Each component exactly once, in any order. Leading OWS is skipped. The usual form (the one
+ * AWS SDKs send) is checked 16 bytes at a time where SSE2 is available, with the same result.
+ * @return the view; on error an errc and the byte offset into `value`.
+ */
+[[nodiscard]] inline result<authorization_view, errc> parse_authorization(std::string_view value,
+                                                                          const parse_limits& lim = {}) {
+#if AUTHWIRE_SSE2
+  // The usual shape and content, one SSE2 pass per component.
+  if (detail::usual_offsets o; detail::usual_authorization_sse2(value.data(), value.size(), lim, o)) {
+    const char* const d = value.data();
+    constexpr std::size_t c_at = 28;
+    return authorization_view{
+        credential_scope{std::string_view(d + c_at, o.slash0 - c_at), std::string_view(d + o.slash0 + 1, 8),
+                         std::string_view(d + o.slash0 + 10, o.slash2 - o.slash0 - 10),
+                         std::string_view(d + o.slash2 + 1, o.slash3 - o.slash2 - 1),
+                         std::string_view(d + o.slash0 + 1, o.c_end - o.slash0 - 1)},
+        std::string_view(d + c_at, o.c_end - c_at),
+        std::string_view(d + o.s_at, o.s_end - o.s_at),
+        std::string_view(d + o.g_at, 64),
+        c_at,
+        o.s_at,
+        o.g_at};
+  }
+#endif
+  return detail::parse_authorization_general(value, lim);
 }
 
 /**
