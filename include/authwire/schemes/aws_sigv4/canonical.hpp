@@ -474,6 +474,26 @@ struct pointer_sink {
   }
 };
 
+/// The index of the lowest set bit of `m` (not 0).
+inline std::size_t lowest_bit(std::uint32_t m) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return static_cast<std::size_t>(__builtin_ctz(m));
+#else
+  std::size_t i = 0;
+  while ((m >> i & 1u) == 0) ++i;
+  return i;
+#endif
+}
+inline std::size_t lowest_bit64(std::uint64_t m) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return static_cast<std::size_t>(__builtin_ctzll(m));
+#else
+  std::size_t i = 0;
+  while ((m >> i & 1u) == 0) ++i;
+  return i;
+#endif
+}
+
 /**
  * The canonical request of the usual shape (no query string, the path as sent: s3 mode or
  * an empty path; at most 32 header lines and 16 signed names) up to and including the line
@@ -491,12 +511,23 @@ inline char* write_usual_canonical_head(char* buf, std::size_t cap, const canoni
   if (!in.query.empty() || !(in.path.empty() || in.mode == path_mode::s3 || in.mode == path_mode::automatic) ||
       in.header_count > max_lines)
     return nullptr;
-  const std::size_t fixed =
-      in.method.size() + (in.path.empty() ? 1 : in.path.size()) + in.signed_headers.size() + payload_room + 8;
-  if (fixed > cap) return nullptr;
-  char* p = buf;
-  char* const end = buf + cap - fixed;  // room for the headers
-  p = put_bytes(p, in.method.data(), in.method.size());
+  // The header lines by name length (lines of 255 bytes or more are never candidates: such
+  // a signed name sends the request to the general writer), and the room the canonical
+  // headers can take at most (each signed name with ':' and '\n', every value, a ',' per
+  // line), so that one check up front covers every write.
+  unsigned char lens[32] = {};
+  std::size_t values = 0;
+  for (std::size_t h = 0; h < in.header_count; ++h) {
+    const std::size_t n = in.headers[h].name.size();
+    lens[h] = static_cast<unsigned char>(n < 255 ? n : 255);
+    values += in.headers[h].value.size();
+  }
+  const char* const list = in.signed_headers.data();
+  const std::size_t list_size = in.signed_headers.size();
+  const std::size_t need = in.method.size() + (in.path.empty() ? 1 : in.path.size()) + 3 + (3 * list_size + 3) +
+                           values + in.header_count + list_size + 2 + payload_room;
+  if (list_size > cap || values > cap || need > cap) return nullptr;
+  char* p = put_bytes(buf, in.method.data(), in.method.size());
   *p++ = '\n';
   if (in.path.empty()) {
     *p++ = '/';
@@ -505,34 +536,35 @@ inline char* write_usual_canonical_head(char* buf, std::size_t cap, const canoni
   }
   *p++ = '\n';
   *p++ = '\n';  // the empty canonical query string
-  // The header lines by name length (lines of 255 bytes or more are never candidates: such
-  // a signed name sends the request to the general writer).
-  std::uint32_t lines = 0;
   const std::uint32_t all = in.header_count == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << in.header_count) - 1;
-  unsigned char lens[32] = {};
-  for (std::size_t h = 0; h < in.header_count; ++h) {
-    const std::size_t n = in.headers[h].name.size();
-    lens[h] = static_cast<unsigned char>(n < 255 ? n : 255);
+  std::uint32_t lines = 0;
+  // The ';' of a list of 16 to 64 bytes as a bit mask (SSE2); else found byte by byte.
+  std::uint64_t semis = 0;
+  bool masked = false;
+#if AUTHWIRE_SSE2
+  if (list_size >= 16 && list_size <= 64) {
+    const __m128i semi = _mm_set1_epi8(';');
+    auto block = [&](std::size_t at) {
+      semis |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(
+                   _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(list + at)), semi))))
+               << at;
+    };
+    for (std::size_t at = 0; at + 16 <= list_size; at += 16) block(at);
+    block(list_size - 16);  // the last bytes (overlapping: the same bits again)
+    masked = true;
   }
-  const char* const list = in.signed_headers.data();
-  const std::size_t list_size = in.signed_headers.size();
+#endif
   std::size_t names = 0;
   for (std::size_t b = 0; b <= list_size;) {
     std::size_t e = b;
-#if AUTHWIRE_SSE2
-    for (const __m128i semi = _mm_set1_epi8(';'); e + 16 <= list_size; e += 16) {
-      const auto m = static_cast<unsigned>(
-          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(list + e)), semi)));
-      if (m != 0) {
-        e += static_cast<std::size_t>(__builtin_ctz(m));
-        break;
-      }
+    if (masked) {
+      const std::uint64_t rest = b < 64 ? semis >> b : 0;
+      e = rest != 0 ? b + lowest_bit64(rest) : list_size;
+    } else {
+      while (e < list_size && list[e] != ';') ++e;
     }
-#endif
-    while (e < list_size && list[e] != ';') ++e;
     const std::string_view name(list + b, e - b);
-    if (++names > max_names || name.size() >= 255 || static_cast<std::size_t>(end - p) < name.size() + 2u)
-      return nullptr;
+    if (++names > max_names || name.size() >= 255) return nullptr;
     p = put_bytes(p, name.data(), name.size());
     *p++ = ':';
     // The lines whose names have this length, in order.
@@ -549,10 +581,9 @@ inline char* write_usual_canonical_head(char* buf, std::size_t cap, const canoni
 #endif
     bool more = false;
     for (same &= all; same != 0; same &= same - 1) {
-      const auto h = static_cast<std::size_t>(__builtin_ctz(same));
+      const std::size_t h = lowest_bit(same);
       if (!equals_lower(in.headers[h].name, name)) continue;
       const std::string_view v = in.headers[h].value;
-      if (static_cast<std::size_t>(end - p) < v.size() + 2) return nullptr;
       if (more) *p++ = ',';
       more = true;
       lines |= std::uint32_t{1} << h;
