@@ -387,3 +387,88 @@ TEST_CASE("grammar: elements of every name and value length, clean and with one 
     }
   }
 }
+
+TEST_CASE("grammar: quoted values up to 140 bytes with stop bytes in the blocks around them", "[grammar][simd]") {
+  // The fast path finds a quoted value's end from the DQUOTEs of 32-byte steps (the last one
+  // ending at the end of the input) and looks at the other stop bytes of those blocks only when
+  // there is one: a stop byte after the value (in the next element) must change nothing, one
+  // inside it must give the byte loops' outcome, at every length.
+  const std::string odds[] = {"\t", "\\\"", "\\\\", "\x7f", "\x01", "\xff"};
+  for (std::size_t len = 0; len <= 140; ++len) {
+    const std::string body(len, 'v');
+    INFO("len " << len);
+    for (const std::string& odd : odds) {
+      const bool ctl = odd == "\x7f" || odd == "\x01";
+      const std::string next = "b=\"x" + odd + "y\"";
+      const std::string h = "Digest realm=\"" + body + "\", " + next + ", c=1";
+      auto r = authwire::parse_challenges(h);
+      if (ctl) {
+        CHECK(r.code() == errc::control_character);
+        CHECK(r.offset() == 14 + len + 3 + 4);
+        continue;
+      }
+      REQUIRE(r);
+      const auto& p = (*r)[0].params;
+      REQUIRE(p.size() == 3);
+      CHECK(p[0].raw_value == body);
+      CHECK(p[0].value_offset == 13);
+      CHECK_FALSE(p[0].has_escapes);
+      CHECK(p[1].raw_value == "x" + odd + "y");
+      CHECK(p[1].has_escapes == (odd[0] == '\\'));
+      CHECK(p[1].name_offset == 17 + len);
+      CHECK(p[2].name_offset == 17 + len + next.size() + 2);
+    }
+    // The value last in the input, and a stop byte inside it at each third position.
+    const std::string last = "Digest a=b, realm=\"" + body + "\"";
+    auto r = authwire::parse_challenges(last);
+    REQUIRE(r);
+    CHECK((*r)[0].params[1].raw_value == body);
+    for (std::size_t at = 0; at < len; at += 3) {
+      std::string bad = last;
+      bad[19 + at] = '\x7f';
+      auto e = authwire::parse_challenges(bad);
+      CHECK(e.code() == errc::control_character);
+      CHECK(e.offset() == 19 + at);
+      bad[19 + at] = '\\';
+      auto q = authwire::parse_challenges(bad);
+      if (at + 1 < len) {
+        REQUIRE(q);
+        CHECK((*q)[0].params[1].has_escapes);
+        CHECK((*q)[0].params[1].raw_value == std::string_view(bad).substr(19, len));
+      } else {
+        CHECK(q.code() == errc::unterminated_quoted_string);
+        CHECK(q.offset() == 18);
+      }
+    }
+  }
+}
+
+TEST_CASE("grammar: names with digits, '-', '.', '_', a second '=' nearby, and case-folded duplicates", "[grammar][simd]") {
+  auto r = authwire::parse_challenges("Digest a1=x,b-2=\"y\",c.3=z,d_4=\"w\",e=f");
+  REQUIRE(r);
+  const auto& p = (*r)[0].params;
+  REQUIRE(p.size() == 5);
+  CHECK(p[0].name == "a1");
+  CHECK(p[1].name == "b-2");
+  CHECK(p[1].raw_value == "y");
+  CHECK(p[2].name == "c.3");
+  CHECK(p[2].name_offset == 20);
+  CHECK(p[3].name == "d_4");
+  CHECK(p[4].name_offset == 34);
+  CHECK(p[4].value_offset == 36);
+  // Names equal but for case are duplicates, wherever the case differs.
+  for (const char* twice : {"Digest realm=a, Realm=b", "Digest realm=a, REALM=\"b\"", "Digest realm=a, reAlm=b",
+                            "Digest realm=a, realM=b"}) {
+    INFO(twice);
+    auto d = authwire::parse_challenges(twice);
+    CHECK(d.code() == errc::duplicate_parameter);
+    CHECK(d.offset() == 16);
+  }
+  // Names that share the first and last byte and the length are not duplicates.
+  auto s = authwire::parse_challenges("Digest abc=1, axc=2, ayc=\"3\", aBC=4");
+  CHECK(s.code() == errc::duplicate_parameter);  // aBC is abc
+  CHECK(s.offset() == 30);
+  auto t = authwire::parse_challenges("Digest abc=1, axc=2, ayc=\"3\", azc=4");
+  REQUIRE(t);
+  CHECK((*t)[0].params.size() == 4);
+}

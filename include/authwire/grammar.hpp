@@ -120,6 +120,17 @@ struct qdtext_stops {
   return static_cast<unsigned>(_mm_movemask_epi8(stop));
   }
 };
+/// The bytes of `x` that end a quoted-string body run besides DQUOTE and the controls: "\\" and DEL.
+inline __m128i qdtext_bad_eq(__m128i x) noexcept {
+  return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+}
+/// True when some byte of a block ends a quoted-string body run other than at a DQUOTE: `lo` is
+/// the bytewise minimum of the blocks (a control byte anywhere makes it one), `eq` the OR of
+/// their qdtext_bad_eq masks.
+inline bool qdtext_bad(__m128i lo, __m128i eq) noexcept {
+  const __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(lo, _mm_set1_epi8(0x1F)), lo);
+  return _mm_movemask_epi8(_mm_or_si128(ctl, eq)) != 0;
+}
 /// A byte mask of the bytes of `x` in [lo, lo + len), len <= 128: shifted so that the range
 /// starts at -128, one signed compare (SSE2 has no unsigned one).
 inline __m128i in_range(__m128i x, char lo, int len) noexcept {
@@ -132,6 +143,10 @@ inline unsigned alnum_stops(__m128i x, __m128i extra) noexcept {
   const __m128i ok = _mm_or_si128(
       _mm_or_si128(in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 26), in_range(x, '0', 10)), extra);
   return static_cast<unsigned>(_mm_movemask_epi8(ok)) ^ 0xFFFFu;
+}
+/// Bit k set for each byte k of `x` that is an ASCII letter.
+inline unsigned alnum_letters(__m128i x) noexcept {
+  return static_cast<unsigned>(_mm_movemask_epi8(in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 26)));
 }
 /// tchar fast set: letters, digits, "-", ".", "_" (other tchars are left to the scalar loop).
 struct token_stops {
@@ -543,11 +558,13 @@ class list_parser {
   }
 
   /// A pre-filter for the uniqueness check: equal names (case-insensitive) get the same bit, so
-  /// a name whose bit is not yet set in the challenge's mask cannot be a duplicate.
+  /// a name whose bit is not yet set in the challenge's mask cannot be a duplicate. The bit is
+  /// 2 * (first byte + last byte) + 3 * length, mod 64: a letter's case (0x20) changes twice
+  /// its byte by 64, so it changes nothing; the usual names of each scheme get distinct bits.
   static std::uint64_t name_bit(std::string_view name) noexcept {
-    const auto f = static_cast<unsigned>(static_cast<unsigned char>(name.front()) | 0x20u);
-    const auto l = static_cast<unsigned>(static_cast<unsigned char>(name.back()) | 0x20u);
-    return std::uint64_t{1} << ((f * 5u + l * 3u + static_cast<unsigned>(name.size())) & 63u);
+    const unsigned f = static_cast<unsigned char>(name.front());
+    const unsigned l = static_cast<unsigned char>(name.back());
+    return std::uint64_t{1} << ((2u * (f + l) + 3u * static_cast<unsigned>(name.size())) & 63u);
   }
 
   result<void> start_challenge(std::string_view scheme, std::size_t at) {
@@ -602,6 +619,9 @@ class list_parser {
     if (budget > out_.params.spare()) budget = out_.params.spare();
     const std::size_t max_value = opts_.max_value_length;
     auth_param_view* const dst = out_.params.data() + out_.params.size();
+    // Locals, not members: the stores of each parameter could otherwise alias them.
+    std::uint64_t mask = name_mask_;
+    const std::size_t base = base_;
     std::size_t added = 0;
     while (added < budget) {
       const std::size_t nb = i;
@@ -609,27 +629,74 @@ class list_parser {
       bool quoted;
 #if AUTHWIRE_SSE2
       if (nb + 32 <= n) {
-        // The name, "=" and the start of the value from two loads at the element's start: the
-        // value's end then comes from masks already computed, not from loads that wait for
-        // the name's end (each element's scans would otherwise form one long dependency chain).
+        // The name, "=" and the value from two loads at the element's start. The positions
+        // that the next element's start depends on come from the "=" and DQUOTE masks
+        // (compare, movemask, count), which do not wait for each other; the class masks
+        // only decide, by branches, whether the element takes this path.
         const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + nb));
         const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + nb + 16));
-        const unsigned tm = token_stops::mask(x0);
-        if (tm == 0) break;  // a name of 16 or more bytes: the full path
-        e = nb + static_cast<std::size_t>(__builtin_ctz(tm));
-        if (e == nb || s[e] != '=') break;
+        const unsigned eqm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x0, _mm_set1_epi8('='))));
+        if (eqm == 0) break;  // a name of 16 or more bytes: the full path
+        e = nb + static_cast<std::size_t>(__builtin_ctz(eqm));
+        if (e == nb) break;
+        // The name is the run of fast-set bytes before the first "=". Letters are checked
+        // first (three operations instead of the token class's eleven); any other byte in the
+        // name takes the token class.
+        const unsigned before = (eqm - 1) & ~eqm;
+        unsigned tm = 0;
+        const bool letters =
+            (alnum_letters(x0) & before) == before || ((tm = token_stops::mask(x0)) & before) == 0;
+        if (!letters) break;
         quoted = s[e + 1] == '"';
         if (quoted) {
           vb = e + 2;
-          const unsigned qm = qdtext_stops::mask(x0) | (qdtext_stops::mask(x1) << 16);
-          const unsigned r = qm >> (vb - nb);  // vb - nb <= 17
-          ve = r != 0 ? vb + static_cast<std::size_t>(__builtin_ctz(r)) : simd_run<qdtext_stops>(s, nb + 32, n);
-          if (ve >= n || s[ve] != '"') break;
+          const __m128i dq = _mm_set1_epi8('"');
+          const unsigned qq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x0, dq))) |
+                              (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x1, dq))) << 16);
+          // The opening DQUOTE (at e + 1) is the window's first: a name holds none. The value
+          // ends at the next one, and is qdtext when no other stop comes before; a window
+          // without any other stop byte needs no closer look.
+          const unsigned close = qq & (qq - 1);
+          if (close != 0) {
+            ve = nb + static_cast<std::size_t>(__builtin_ctz(close));
+            if (qdtext_bad(_mm_min_epu8(x0, x1), _mm_or_si128(qdtext_bad_eq(x0), qdtext_bad_eq(x1))) &&
+                simd_run<qdtext_stops>(s, vb, n) != ve)
+              break;
+          } else {
+            // Further on, 32 bytes at a time (the last step ends at n): the first DQUOTE, and
+            // the stop bytes of all blocks seen, together.
+            __m128i lo = _mm_min_epu8(x0, x1);
+            __m128i eq = _mm_or_si128(qdtext_bad_eq(x0), qdtext_bad_eq(x1));
+            ve = 0;
+            for (std::size_t p = nb + 32; p < n; p += 32) {
+              const std::size_t at = p + 32 <= n ? p : n - 32;  // n - 32 >= nb
+              const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at));
+              const __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at + 16));
+              lo = _mm_min_epu8(lo, _mm_min_epu8(x2, x3));
+              eq = _mm_or_si128(eq, _mm_or_si128(qdtext_bad_eq(x2), qdtext_bad_eq(x3)));
+              const unsigned q2 = (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x2, dq))) |
+                                   (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x3, dq))) << 16)) >>
+                                  (p - at);
+              if (q2 != 0) {
+                ve = p + static_cast<std::size_t>(__builtin_ctz(q2));
+                break;
+              }
+            }
+            if (ve == 0 || (qdtext_bad(lo, eq) && simd_run<qdtext_stops>(s, vb, n) != ve)) break;
+          }
           next = ve + 1;
         } else {
           vb = e + 1;
+          if (tm == 0) tm = token_stops::mask(x0);
           const unsigned r = tm >> (vb - nb);  // vb - nb <= 16
-          ve = r != 0 ? vb + static_cast<std::size_t>(__builtin_ctz(r)) : fast_token_end(s, nb + 16, n);
+          const unsigned cm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x0, _mm_set1_epi8(','))));
+          if (cm != 0) {
+            // The value ends at the first "," (from its own mask) if no other stop comes first.
+            ve = nb + static_cast<std::size_t>(__builtin_ctz(cm));
+            if (r == 0 || vb + static_cast<std::size_t>(__builtin_ctz(r)) != ve) break;
+          } else {
+            ve = r != 0 ? vb + static_cast<std::size_t>(__builtin_ctz(r)) : fast_token_end(s, nb + 16, n);
+          }
           if (ve == vb) break;
           next = ve;
         }
@@ -655,13 +722,13 @@ class list_parser {
       if ((next < n && s[next] != ',') || ve - vb > max_value) break;
       const std::string_view name(s + nb, e - nb);
       const std::uint64_t bit = name_bit(name);
-      if (name_mask_ & bit) break;
-      name_mask_ |= bit;
+      if (mask & bit) break;
+      mask |= bit;
       auth_param_view& p = *::new (static_cast<void*>(dst + added)) auth_param_view;
       p.name = name;
       p.raw_value = std::string_view(s + vb, ve - vb);
-      p.name_offset = static_cast<std::uint32_t>(base_ + nb);
-      p.value_offset = static_cast<std::uint32_t>(base_ + v);
+      p.name_offset = static_cast<std::uint32_t>(base + nb);
+      p.value_offset = static_cast<std::uint32_t>(base + v);
       p.quoted = quoted;
       p.has_escapes = false;
       ++added;
@@ -670,6 +737,7 @@ class list_parser {
       ++i;  // ","
       if (i < n && s[i] == ' ') ++i;
     }
+    name_mask_ = mask;
     out_.params.grow_by(added);
     if (mode_ != list_mode::params) cur_->param_count += static_cast<std::uint32_t>(added);
     return i;
