@@ -190,6 +190,8 @@ inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noex
   // A stop right away (escape after escape) costs one table lookup, not a block.
   if (i >= n || !has_class(s[i], cc_qdtext)) return i;
   i = simd_run<qdtext_stops>(s, i, n);
+  // From 16 bytes on, every stop the blocks report is a stop of the byte loop too, but HTAB.
+  if (n >= 16 && (i >= n || s[i] != '\t')) return i;
 #endif
   return scalar_run(s, i, n, cc_qdtext);
 }
@@ -197,6 +199,8 @@ inline std::size_t skip_qdtext(const char* s, std::size_t i, std::size_t n) noex
 inline std::size_t skip_tchar(const char* s, std::size_t i, std::size_t n) noexcept {
 #if AUTHWIRE_SSE2
   i = simd_run<token_stops>(s, i, n);
+  // The usual stops ("=", SP) are no tchar: no table lookup after the loads for them.
+  if (i < n && (s[i] == '=' || s[i] == ' ')) return i;
 #endif
   return scalar_run(s, i, n, cc_tchar);
 }
@@ -204,6 +208,7 @@ inline std::size_t skip_tchar(const char* s, std::size_t i, std::size_t n) noexc
 inline std::size_t skip_token68(const char* s, std::size_t i, std::size_t n) noexcept {
 #if AUTHWIRE_SSE2
   i = simd_run<token68_stops>(s, i, n);
+  if (n >= 16) return i;  // the block mask is exact: every stop it reports is one
 #endif
   return scalar_run(s, i, n, cc_token68);
 }
