@@ -402,10 +402,11 @@ AUTHWIRE_SIGV4_INLINE bool valid_date8(const char* p) noexcept {
   constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
   const std::uint64_t x = load8(p);  // byte k: the digit at p + k
   if ((x & highs) != threes || ((x + 0x0606060606060606ull) & highs) != threes) return false;
-  const auto m = static_cast<unsigned>(((x >> 32) & 15) * 10 + ((x >> 40) & 15));
-  const auto d = static_cast<unsigned>(((x >> 48) & 15) * 10 + ((x >> 56) & 15));
-  constexpr unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m - 1 > 11 || d == 0 || d > mdays[m - 1]) return false;
+  // MMDD: each byte 10 * itself + the next (no carry: at most 99); byte 0 the month, 2 the day.
+  const std::uint64_t md = (x >> 32) & 0x0F0F0F0Full, t = md * 10 + (md >> 8);
+  const auto m = static_cast<unsigned>(t & 0xFF), d = static_cast<unsigned>((t >> 16) & 0xFF);
+  static constexpr unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m - 1 > 11 || d - 1 >= mdays[m - 1]) return false;
   if (m != 2 || d != 29) return true;
   const auto y = static_cast<unsigned>((x & 15) * 1000 + ((x >> 8) & 15) * 100 + ((x >> 16) & 15) * 10 + ((x >> 24) & 15));
   return leap(y);
@@ -415,12 +416,23 @@ AUTHWIRE_SIGV4_INLINE bool valid_date8(const char* p) noexcept {
 /// The bytes of `x` in [A-Za-z0-9._-] or '/' (a mask of 16 bits, one per byte): what the usual
 /// credential is made of.
 AUTHWIRE_SIGV4_INLINE unsigned scope_or_slash_bytes(__m128i x) noexcept {
-  // Letters: (x | 0x20) - 'a' <= 25 (unsigned); '-' '.' '/' and the digits: x - '-' <= 12.
-  const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-  const __m128i p = _mm_sub_epi8(x, _mm_set1_epi8('-'));
-  const __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l),
-                                               _mm_cmpeq_epi8(_mm_min_epu8(p, _mm_set1_epi8(12)), p)),
+  // Range checks as signed compares: x - lo + 0x80 < n + 0x80 - 0x100. Letters: x | 0x20 in
+  // a..z; '-' '.' '/' and the digits: x in '-'..'9'.
+  const __m128i l = _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8(static_cast<char>(0x80 - 'a')));
+  const __m128i p = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - '-')));
+  const __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(l, _mm_set1_epi8(static_cast<char>(0x80 + 26))),
+                                               _mm_cmplt_epi8(p, _mm_set1_epi8(static_cast<char>(0x80 + 13)))),
                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+  return static_cast<unsigned>(_mm_movemask_epi8(ok));
+}
+
+/// The bytes of `x` in [a-z0-9-] (a mask of 16 bits, one per byte): the usual header name.
+AUTHWIRE_SIGV4_INLINE unsigned usual_name_bytes(__m128i x) noexcept {
+  const __m128i l = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - 'a')));
+  const __m128i g = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - '0')));
+  const __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(l, _mm_set1_epi8(static_cast<char>(0x80 + 26))),
+                                               _mm_cmplt_epi8(g, _mm_set1_epi8(static_cast<char>(0x80 + 10)))),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('-')));
   return static_cast<unsigned>(_mm_movemask_epi8(ok));
 }
 
@@ -430,6 +442,72 @@ AUTHWIRE_SIGV4_INLINE unsigned scope_or_slash_bytes(__m128i x) noexcept {
 AUTHWIRE_SIGV4_INLINE std::uint64_t name_head8(const char* p, std::size_t len) noexcept {
   const std::uint64_t x = __builtin_bswap64(load8(p));
   return len >= 8 ? x : x & (~std::uint64_t{0} << (8 * (8 - len)));
+}
+
+/// For two names with the same first eight bytes: true when the name of `nl` bytes at `b` sorts
+/// after the one before it (which starts after the ';' before it, or at `s_at`). Out of line: rare.
+AUTHWIRE_SIGV4_NOINLINE bool tied_name_less(const char* d, std::size_t s_at, std::size_t b, std::size_t nl) noexcept {
+  std::size_t p = b - 1;
+  while (p > s_at && d[p - 1] != ';') --p;
+  return name_less(d + p, b - 1 - p, d + b, nl);
+}
+
+/**
+ * The usual SignedHeaders value at `s_at` in `d` (of `n` bytes), 64 bytes at a time: names of
+ * [a-z0-9-] separated by ';' up to the first other byte, which must be ','; each name non-empty
+ * and after the one before (their first eight bytes compared at once), one of them "host".
+ * Returns the offset of that ',' or 0 (anything else). Every window has 72 bytes (a name's first
+ * eight bytes can be read): in a valid value, ",Signature=" and 64 digits follow the list.
+ */
+AUTHWIRE_SIGV4_NOINLINE std::size_t usual_names_sse2(const char* d, std::size_t n, std::size_t s_at) noexcept {
+  constexpr std::uint64_t host8 = 0x686f737400000000ull;  // "host", big-endian, zero-padded
+  // The first k bytes of a big-endian head (k = 1..8).
+  static constexpr std::uint64_t head_mask[9] = {0,
+                                                 0xFF00000000000000ull,
+                                                 0xFFFF000000000000ull,
+                                                 0xFFFFFF0000000000ull,
+                                                 0xFFFFFFFF00000000ull,
+                                                 0xFFFFFFFFFF000000ull,
+                                                 0xFFFFFFFFFFFF0000ull,
+                                                 0xFFFFFFFFFFFFFF00ull,
+                                                 ~std::uint64_t{0}};
+  const auto load16 = [d](std::size_t at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at)); };
+  std::size_t b = s_at, s_end = 0;
+  std::uint64_t prev = 0;   // the head of the name before (0: none; every head is above)
+  std::uint64_t after = 1;  // 1 when the byte before the window ends a name (or starts the list)
+  bool host = false;
+  for (std::size_t w = s_at;; w += 64) {
+    if (n - w < 72) return 0;
+    std::uint64_t stop = 0, semi = 0;
+    for (unsigned k = 0; k < 64; k += 16) {
+      const __m128i x = load16(w + k);
+      const auto sm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(';'))));
+      stop |= std::uint64_t{usual_name_bytes(x) | sm} << k;
+      semi |= std::uint64_t{sm} << k;
+    }
+    stop = ~stop;
+    if (stop != 0) {
+      stop &= 0 - stop;  // the first stop ends the last name
+      semi = (semi & (stop - 1)) | stop;
+    }
+    // No empty name: no end right after another (or at the start of the list).
+    if ((semi & ((semi << 1) | after)) != 0) return 0;
+    after = semi >> 63;
+    for (; semi != 0; semi &= semi - 1) {
+      const std::size_t at = w + static_cast<unsigned>(__builtin_ctzll(semi)), nl = at - b;  // the name [b, at)
+      const std::uint64_t h = __builtin_bswap64(load8(d + b)) & head_mask[nl < 8 ? nl : 8];
+      if (__builtin_expect(h <= prev, 0) && !(h == prev && tied_name_less(d, s_at, b, nl))) return 0;
+      host |= h == host8;
+      prev = h;
+      b = at + 1;
+    }
+    if (stop != 0) {
+      s_end = b - 1;
+      break;
+    }
+  }
+  if (d[s_end] != ',' || !host) return 0;
+  return s_end;
 }
 
 /// Where the parts of the usual header form lie (offsets into the value).
@@ -496,49 +574,28 @@ AUTHWIRE_SIGV4_INLINE bool usual_authorization_sse2(const char* d, std::size_t n
   if (n - i < 14 + 4 + 11 + 64 || load8(d + i) != load8("SignedHe") || load8(d + i + 6) != load8("Headers="))
     return false;
   const std::size_t s_at = i + 14;
-  // The names, 64 bytes at a time: up to the first byte outside [a-z0-9;-], which must be ',';
-  // each name non-empty and after the one before (their first eight bytes compared at once),
-  // one of them "host". Every window has 72 bytes (a name's first eight bytes can be read): in
-  // a valid value, ",Signature=" and 64 digits follow the end.
-  constexpr std::uint64_t host8 = 0x686f737400000000ull;  // "host", big-endian, zero-padded
-  std::size_t b = s_at, count = 0, s_end = 0, prev_at = 0, prev_len = 0;
-  std::uint64_t prev = 0;  // the head of the name before (0: none; every head is above)
-  bool host = false;
-  for (std::size_t w = s_at;; w += 64) {
-    if (n - w < 72) return false;
-    std::uint64_t stop = 0, semi = 0;
-    for (unsigned k = 0; k < 64 && stop == 0; k += 16) {
-      const __m128i x = load16(w + k);
-      stop = std::uint64_t{not_usual_name_bytes(x)} << k;
-      semi |= std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(';'))))} << k;
-    }
-    if (stop != 0) {
-      stop &= 0 - stop;              // the first stop ends the last name
-      semi = (semi & (stop - 1)) | stop;
-    }
-    for (; semi != 0; semi &= semi - 1) {
-      const std::size_t at = w + static_cast<std::size_t>(__builtin_ctzll(semi)), nl = at - b;  // the name [b, at)
-      if (nl == 0) return false;
-      const std::uint64_t h = name_head8(d + b, nl);
-      if (h <= prev && (h < prev || !name_less(d + prev_at, prev_len, d + b, nl))) return false;
-      host |= h == host8;
-      prev = h;
-      prev_at = b;
-      prev_len = nl;
-      b = at + 1;
-      ++count;
-    }
-    if (stop != 0) {
-      s_end = b - 1;
-      break;
-    }
-  }
-  if (d[s_end] != ',' || !host || count > lim.max_signed_headers) return false;
+  // The names (out of line: the loop over them keeps its registers).
+  const std::size_t s_end = usual_names_sse2(d, n, s_at);
+  if (s_end == 0) return false;
+  // The names are at most (length + 1) / 2: counted only when that is above the limit.
+  if ((s_end - s_at + 1) / 2 > lim.max_signed_headers &&
+      static_cast<std::size_t>(std::count(d + s_at, d + s_end, ';')) >= lim.max_signed_headers)
+    return false;
   // ",[SP]Signature=" and 64 lower-case hex digits, the end of the value.
   i = s_end + 1 + (d[s_end + 1] == ' ' ? 1 : 0);
-  if (n - i != 10 + 64 || load8(d + i) != load8("Signatur") || load8(d + i + 2) != load8("gnature=") ||
-      !all_lower_hex64(d + i + 10))
+  if (n - i != 10 + 64 || load8(d + i) != load8("Signatur") || load8(d + i + 2) != load8("gnature="))
     return false;
+  {
+    // 64 lower-case hex digits: x - '0' or x - 'a', biased by 0x80, below 10 or 6 (signed).
+    const __m128i c0 = _mm_set1_epi8(static_cast<char>(0x80 - '0')), ca = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
+    const __m128i l10 = _mm_set1_epi8(static_cast<char>(0x80 + 10)), l6 = _mm_set1_epi8(static_cast<char>(0x80 + 6));
+    const auto hex = [&](std::size_t at) {
+      const __m128i x = load16(at);
+      return _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, c0), l10), _mm_cmplt_epi8(_mm_add_epi8(x, ca), l6));
+    };
+    const __m128i all = _mm_and_si128(_mm_and_si128(hex(i + 10), hex(i + 26)), _mm_and_si128(hex(i + 42), hex(i + 58)));
+    if (_mm_movemask_epi8(all) != 0xFFFF) return false;
+  }
   o = usual_offsets{cw + s0, cw + s2, c_end - 13, c_end, s_at, s_end, i + 10};
   return true;
 }
