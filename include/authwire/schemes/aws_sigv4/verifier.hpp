@@ -274,8 +274,8 @@ class verifier {
       if (now > t + pq->expires_seconds) return {errc::presigned_expired, pq->date_offset};
     }
     // Access key.
+    // Per-thread records, reused (their secrets are wiped below on every path out of here).
     thread_local secret_record filled;
-    std::optional<secret_record> looked_up;
     secret_record* rec = nullptr;
     if (fill_) {
       filled.secret.clear();
@@ -283,6 +283,7 @@ class verifier {
       filled.identity.clear();
       if (fill_(scope.access_key, filled)) rec = &filled;
     } else if (lookup_) {
+      thread_local std::optional<secret_record> looked_up;
       looked_up = lookup_(scope.access_key);
       if (looked_up) rec = &*looked_up;
     }
@@ -472,9 +473,18 @@ class verifier {
   }
 
   // True when `name` starts with "x-amz-" in any case ((c | 0x20) == 'x' holds for 'x' and 'X' only).
+  // Two loads: the letters (bytes 0, 2, 3, 4) OR-ed with 0x20, the '-' (bytes 1, 5) as they are.
   static bool has_amz_prefix(std::string_view n) noexcept {
-    return n.size() >= 6 && (n[0] | 0x20) == 'x' && n[1] == '-' && (n[2] | 0x20) == 'a' && (n[3] | 0x20) == 'm' &&
-           (n[4] | 0x20) == 'z' && n[5] == '-';
+    if (n.size() < 6) return false;
+    std::uint32_t a;
+    std::uint16_t b;
+    std::memcpy(&a, n.data(), 4);
+    std::memcpy(&b, n.data() + 4, 2);
+    const std::uint64_t lower_a = a | detail::load4("\x20\x00\x20\x20");
+    std::uint16_t mask_b, want_b;
+    std::memcpy(&mask_b, "\x20\x00", 2);
+    std::memcpy(&want_b, "z-", 2);
+    return lower_a == detail::load4("x-am") && static_cast<std::uint16_t>(b | mask_b) == want_b;
   }
 
   // True when `name` (any case) is an element of the lower-case ';' list.
