@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <authwire/authentication_info.hpp>
 #include <authwire/codec.hpp>
+#include <authwire/credentials.hpp>
 
 using namespace std::literals;
 using authwire::errc;
@@ -937,5 +939,65 @@ TEST_CASE("challenge: builder escapes DQUOTE and backslash at any place, in runs
     auto r = authwire::parse_challenges(*s);
     REQUIRE(r);
     CHECK((*r)[0].param("realm")->value() == c.value);
+  }
+}
+
+TEST_CASE("challenge: scheme, SP and first element at every length around the first block", "[challenge][simd]") {
+  // The usual "scheme SP name=" start is read from one block when it fits; every length around
+  // the block's end must give what the byte-by-byte checks give.
+  for (std::size_t sl = 1; sl <= 20; ++sl) {
+    for (std::size_t nl = 1; nl <= 17; ++nl) {
+      const std::string scheme(sl, 'S'), name(nl, 'n');
+      INFO("scheme " << sl << " name " << nl);
+      {
+        const std::string h = scheme + " " + name + "=\"v\", b=c";  // the views point into it
+        auto r = authwire::parse_challenges(h);
+        REQUIRE(r);
+        REQUIRE(r->size() == 1);
+        CHECK((*r)[0].scheme == scheme);
+        CHECK((*r)[0].scheme_offset == 0);
+        CHECK_FALSE((*r)[0].has_token68);
+        REQUIRE((*r)[0].params.size() == 2);
+        CHECK((*r)[0].params[0].name == name);
+        CHECK((*r)[0].params[0].raw_value == "v");
+        CHECK((*r)[0].params[0].name_offset == sl + 1);
+        CHECK((*r)[0].params[0].value_offset == sl + 1 + nl + 1);
+        auto c = authwire::parse_credentials(h);
+        REQUIRE(c);
+        CHECK(c->params()[1].name_offset == sl + 1 + nl + 6);
+      }
+      {
+        const std::string h = scheme + " " + name + "=, " + scheme + " " + name + "==";
+        auto r = authwire::parse_challenges(h);
+        REQUIRE(r);
+        REQUIRE(r->size() == 2);
+        CHECK((*r)[0].token68 == name + "=");
+        CHECK((*r)[1].token68 == name + "==");
+        CHECK((*r)[1].scheme_offset == sl + nl + 4);
+      }
+      {
+        const std::string h = scheme + " , " + name + "=\"v\"";  // an empty element first
+        auto r = authwire::parse_challenges(h);
+        REQUIRE(r);
+        REQUIRE((*r)[0].params.size() == 1);
+        CHECK((*r)[0].params[0].name_offset == sl + 3);
+        const std::string h2 = scheme + "  " + name + "=\"v\"";  // two SPs
+        auto two = authwire::parse_challenges(h2);
+        REQUIRE(two);
+        CHECK((*two)[0].params[0].name_offset == sl + 2);
+      }
+      auto tab = authwire::parse_challenges(scheme + " \t" + name + "=v");
+      CHECK(tab.code() == errc::bad_character);
+      CHECK(tab.offset() == sl + 1);
+      auto eq = authwire::parse_challenges(scheme + " =" + name);
+      CHECK(eq.code() == errc::parameter_without_challenge);
+      CHECK(eq.offset() == 0);
+      auto ctl = authwire::parse_challenges(scheme + " \x01" + name + "=v");
+      CHECK(ctl.code() == errc::control_character);
+      CHECK(ctl.offset() == sl + 1);
+      auto info = authwire::parse_authentication_info(scheme + " " + name + "=\"v\"");
+      CHECK(info.code() == errc::expected_equals);
+      CHECK(info.offset() == sl + 1);
+    }
   }
 }

@@ -131,6 +131,8 @@ inline bool qdtext_bad(__m128i lo, __m128i eq) noexcept {
   const __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(lo, _mm_set1_epi8(0x1F)), lo);
   return _mm_movemask_epi8(_mm_or_si128(ctl, eq)) != 0;
 }
+/// The index of the lowest set bit of `m` (not 0).
+inline std::size_t low_bit(unsigned m) noexcept { return static_cast<unsigned>(__builtin_ctz(m)); }
 /// A byte mask of the bytes of `x` in [lo, lo + len), len <= 128: shifted so that the range
 /// starts at -128, one signed compare (SSE2 has no unsigned one).
 inline __m128i in_range(__m128i x, char lo, int len) noexcept {
@@ -471,52 +473,62 @@ class list_parser {
           continue;
         }
       }
-      if (has_class(c, cc_ctl)) return err(errc::control_character, i);
       const std::size_t tok_begin = i;
-      i = skip_tchar(s, i, n);
-      if (i == tok_begin) return err(errc::expected_token, tok_begin);
-      const std::string_view tok(s + tok_begin, i - tok_begin);
-      const std::size_t after_tok = i;
-      const bool sp_follows = i < n && s[i] == ' ';
-      i = skip_ows(s, i, n);
-      if (i < n && s[i] == '=') {
-        i = param_from_name(s, n, tok, tok_begin, i);
-        if (i == failed) return err_;
-        continue;
+      std::size_t after_tok = scheme_sp(s, i, n);
+      if (after_tok != 0) {
+        // The usual "scheme SP x" (see scheme_sp): what the checks below would find.
+        i = after_tok + 1;
+      } else {
+        if (has_class(c, cc_ctl)) return err(errc::control_character, i);
+        i = skip_tchar(s, i, n);
+        if (i == tok_begin) return err(errc::expected_token, tok_begin);
+        after_tok = i;
+        const std::string_view tok(s + tok_begin, i - tok_begin);
+        const bool sp_follows = i < n && s[i] == ' ';
+        i = skip_ows(s, i, n);
+        if (i < n && s[i] == '=') {
+          i = param_from_name(s, n, tok, tok_begin, i);
+          if (i == failed) return err_;
+          continue;
+        }
+        if (mode_ == list_mode::params) return err(errc::expected_equals, i < n ? i : after_tok);
+        if (i >= n || s[i] == ',') {
+          auto r = start_challenge(tok, tok_begin);
+          if (!r) return r;
+          // "Scheme , p=v": after 1*SP the #auth-param list may begin with empty elements
+          // (RFC 9110 section 5.6.1.2), so the challenge stays open for parameters. Without the
+          // SP ("Scheme, p=v") the comma ends a parameter-less challenge. The same holds at the
+          // end of a field line, since the lines are read as if joined by ", ".
+          state_ = sp_follows ? open : bare;
+          continue;
+        }
+        if (has_class(s[i], cc_ctl)) return err(errc::control_character, i);
+        if (!sp_follows) return err(errc::expected_space, after_tok);
+        // `1*SP ( token68 / #auth-param )`: HTAB after the SPs may only come before a comma (an
+        // empty list element, handled above), never right before the token68 or first auth-param.
+        for (std::size_t k = after_tok; k < i; ++k)
+          if (s[k] == '\t') return err(errc::bad_character, k);
       }
-      if (mode_ == list_mode::params) return err(errc::expected_equals, i < n ? i : after_tok);
-      if (i >= n || s[i] == ',') {
-        auto r = start_challenge(tok, tok_begin);
-        if (!r) return r;
-        // "Scheme , p=v": after 1*SP the #auth-param list may begin with empty elements
-        // (RFC 9110 section 5.6.1.2), so the challenge stays open for parameters. Without the
-        // SP ("Scheme, p=v") the comma ends a parameter-less challenge. The same holds at the
-        // end of a field line, since the lines are read as if joined by ", ".
-        state_ = sp_follows ? open : bare;
-        continue;
-      }
-      if (has_class(s[i], cc_ctl)) return err(errc::control_character, i);
-      if (!sp_follows) return err(errc::expected_space, after_tok);
-      // `1*SP ( token68 / #auth-param )`: HTAB after the SPs may only come before a comma (an
-      // empty list element, handled above), never right before the token68 or first auth-param.
-      for (std::size_t k = after_tok; k < i; ++k)
-        if (s[k] == '\t') return err(errc::bad_character, k);
+      const std::string_view tok(s + tok_begin, after_tok - tok_begin);
       auto r = start_challenge(tok, tok_begin);
       if (!r) return r;
-      // token68, or the first element of #auth-param.
-      const std::size_t t_begin = i;
-      std::size_t j = skip_token68(s, i, n);
-      const bool any = j > t_begin;
-      while (any && j < n && s[j] == '=') ++j;
-      const std::size_t t_end = j;
-      j = skip_ows(s, j, n);
-      if (any && (j >= n || s[j] == ',')) {
-        if (t_end - t_begin > opts_.max_value_length) return err(errc::value_too_long, t_begin);
-        cur_->token68 = std::string_view(s + t_begin, t_end - t_begin);
-        cur_->has_token68 = true;
-        state_ = t68;
-        i = j;
-        continue;
+      // token68, or the first element of #auth-param. Letters, "=" and DQUOTE cannot start a
+      // token68 (its "=" run would end at the DQUOTE), so that usual start skips the probe.
+      if (!quoted_param_start(s, i, n)) {
+        const std::size_t t_begin = i;
+        std::size_t j = skip_token68(s, i, n);
+        const bool any = j > t_begin;
+        while (any && j < n && s[j] == '=') ++j;
+        const std::size_t t_end = j;
+        j = skip_ows(s, j, n);
+        if (any && (j >= n || s[j] == ',')) {
+          if (t_end - t_begin > opts_.max_value_length) return err(errc::value_too_long, t_begin);
+          cur_->token68 = std::string_view(s + t_begin, t_end - t_begin);
+          cur_->has_token68 = true;
+          state_ = t68;
+          i = j;
+          continue;
+        }
       }
       state_ = open;
       {
@@ -555,6 +567,49 @@ class list_parser {
   std::size_t fail(errc e, std::size_t i) noexcept {
     err_ = {e, base_ + i};
     return failed;
+  }
+
+  /**
+   * The usual start of a challenge or credentials at `i` (not in an Authentication-Info list):
+   * 1 to 14 fast-set token bytes, one SP, then a byte that is none of OWS, ",", "=" or a CTL,
+   * all in the block at `i`. Returns the index of the SP (the end of the scheme), or 0 when the
+   * start is not of that shape or not known from one block. For that shape, the token, the SP
+   * and the byte after it pass every check of line() that leads to start_challenge.
+   */
+  std::size_t scheme_sp(const char* s, std::size_t i, std::size_t n) const noexcept {
+#if AUTHWIRE_SSE2
+    if (i + 16 > n || mode_ == list_mode::params) return 0;
+    const unsigned tm = token_stops::mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
+    if ((tm & 0x7FFEu) == 0) return 0;  // the SP at 1..14, so the byte after it is in the block
+    const std::size_t sp = i + low_bit(tm);
+    if (sp == i || s[sp] != ' ') return 0;
+    const char x = s[sp + 1];
+    if (x == ' ' || x == '\t' || x == ',' || x == '=' || has_class(x, cc_ctl)) return 0;
+    return sp;
+#else
+    (void)s;
+    (void)i;
+    (void)n;
+    return 0;
+#endif
+  }
+
+  /// True when the bytes from `i` are 1 to 15 ASCII letters, "=" and DQUOTE (then they are no
+  /// token68, RFC 9110 section 11.2). False also when that is not known from one block.
+  static bool quoted_param_start(const char* s, std::size_t i, std::size_t n) noexcept {
+#if AUTHWIRE_SSE2
+    if (i + 16 > n) return false;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const unsigned eqm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('='))));
+    if ((eqm & 0x7FFEu) == 0) return false;  // "=" at 1..14: the DQUOTE after it is in the input
+    const unsigned before = (eqm - 1) & ~eqm;
+    return (eqm & 1u) == 0 && (alnum_letters(x) & before) == before && s[i + low_bit(eqm) + 1] == '"';
+#else
+    (void)s;
+    (void)i;
+    (void)n;
+    return false;
+#endif
   }
 
   static std::size_t skip_ows(const char* s, std::size_t i, std::size_t n) noexcept {
