@@ -1945,3 +1945,65 @@ TEST_CASE("aws_sigv4: the credential date check agrees with valid_yyyymmdd", "[a
       CHECK(aws::detail::valid_date8(m.data()) == aws::detail::valid_yyyymmdd(m));
     }
 }
+
+TEST_CASE("aws_sigv4: the remembered SignedHeaders list changes no result", "[aws_sigv4][parse][negative]") {
+  // The SSE2 path accepts the last accepted list of this thread again when the same bytes are
+  // followed by ','. Each value below is parsed after another one whose list is almost the same.
+  const std::string cred = "AKIAIOSFODNN7EXAMPLE/20150830/us-east-1/s3/aws4_request";
+  const std::string l = "accept;host;range;x-amz-content-sha256;x-amz-date";
+  const std::string l64 = "host;x-amz-content-sha256;x-amz-date;x-amz-meta-aaaaaaaaaaaaaaaa";  // 64 bytes
+  const std::string l65 = l64 + "b";
+  REQUIRE(l64.size() == 64);
+  std::vector<std::string> lists = {l, l64, l65, "host", "host;x-amz-date", l.substr(0, l.size() - 1)};
+  for (std::size_t i = 0; i < l.size(); ++i) {
+    std::string m = l;
+    m[i] = m[i] == ';' ? 'a' : ';';
+    lists.push_back(m);
+    lists.push_back(l.substr(0, i));
+    lists.push_back(l + l.substr(i));
+  }
+  std::size_t accepted = 0;
+  for (const auto& first : lists)
+    for (const auto& second : lists)
+      for (const std::string sep : {", ", ","}) {
+        const std::string a = usual_authorization(cred, first, sep), b = usual_authorization(cred, second, sep);
+        accepted += fast_and_general_agree(a) ? 1 : 0;
+        accepted += fast_and_general_agree(b) ? 1 : 0;
+        accepted += fast_and_general_agree(b) ? 1 : 0;  // b right after itself
+      }
+  CHECK(accepted > 100);
+  // A remembered list still counts against the limit.
+  const std::string four = usual_authorization(cred, "a;b;c;host");
+  REQUIRE(aws::parse_authorization(four));
+  aws::parse_limits lim;
+  lim.max_signed_headers = 3;
+  const auto r = aws::parse_authorization(four, lim);
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == aws::errc::too_many_items);
+  CHECK(r.offset() == 28 + 55 + 2 + 14 + 6);
+  CHECK_FALSE(fast_and_general_agree(four, lim));
+  // A value ending right after the remembered list (no room for the signature) is refused.
+  const std::string cut = "AWS4-HMAC-SHA256 Credential=" + cred + ", SignedHeaders=" + l + ",";
+  CHECK_FALSE(fast_and_general_agree(cut));
+  CHECK_FALSE(fast_and_general_agree(cut + "Signature=" + std::string(63, 'a')));
+  CHECK(fast_and_general_agree(cut + "Signature=" + std::string(64, 'a')));
+  // Every thread has its own.
+  std::thread t([&] {
+    CHECK(fast_and_general_agree(usual_authorization(cred, "host;x-amz-date")));
+    CHECK(fast_and_general_agree(usual_authorization(cred, l)));
+  });
+  t.join();
+  CHECK(fast_and_general_agree(usual_authorization(cred, l)));
+#if AUTHWIRE_SSE2
+  // The lists kept: those of at most 64 bytes that the fast path accepted last.
+  CHECK(aws::detail::last_names().len == l.size());
+  CHECK(fast_and_general_agree(usual_authorization(cred, l65)));
+  CHECK(aws::detail::last_names().len == l.size());
+  CHECK(fast_and_general_agree(usual_authorization(cred, l64)));
+  CHECK(aws::detail::last_names().len == 64);
+  CHECK_FALSE(fast_and_general_agree(usual_authorization(cred, "host;host")));
+  CHECK(aws::detail::last_names().len == 64);
+  std::thread u([&] { CHECK(aws::detail::last_names().len == 0); });
+  u.join();
+#endif
+}

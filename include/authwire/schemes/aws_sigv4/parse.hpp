@@ -510,6 +510,44 @@ AUTHWIRE_SIGV4_NOINLINE std::size_t usual_names_sse2(const char* d, std::size_t 
   return s_end;
 }
 
+/**
+ * The last SignedHeaders list of at most 64 bytes that usual_names_sse2 accepted on this thread
+ * (requests from one client sign the same list): a list of the same bytes followed by ',' is
+ * accepted again without its checks. Only its text is kept (no secret).
+ */
+struct names_memo {
+  char text[64];
+  std::uint64_t mask;  // one bit per byte of the list
+  std::size_t len;     // 0: none
+
+  /// s_at + len when the `len` bytes at `d + s_at` are the list and a ',' follows; else 0.
+  /// `d + s_at` has 72 readable bytes (the caller checked the value's length).
+  AUTHWIRE_SIGV4_INLINE std::size_t hit(const char* d, std::size_t s_at) const noexcept {
+    if (len == 0 || d[s_at + len] != ',') return 0;
+    std::uint64_t eq = 0;
+    for (unsigned k = 0; k < 64; k += 16)
+      eq |= std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + s_at + k)),
+                               _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + k)))))}
+            << k;
+    return (eq | ~mask) == ~std::uint64_t{0} ? s_at + len : 0;
+  }
+  /// Keeps the list [s_at, s_end) when it has at most 64 bytes (and 64 readable from s_at).
+  AUTHWIRE_SIGV4_INLINE void keep(const char* d, std::size_t s_at, std::size_t s_end) noexcept {
+    const std::size_t k = s_end - s_at;
+    if (k > 64) return;
+    std::memcpy(text, d + s_at, 64);
+    mask = k == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << k) - 1;
+    len = k;
+  }
+};
+
+/// This thread's names_memo.
+inline names_memo& last_names() noexcept {
+  thread_local names_memo m{};
+  return m;
+}
+
 /// Where the parts of the usual header form lie (offsets into the value).
 struct usual_offsets {
   std::size_t slash0, slash2, slash3, c_end, s_at, s_end, g_at;
@@ -569,14 +607,21 @@ AUTHWIRE_SIGV4_INLINE bool usual_authorization_sse2(const char* d, std::size_t n
   if (s2 <= s0 + 10 || s2 >= len - 14 || load8(d + c_end - 12) != load8("aws4_req") ||
       load4(d + c_end - 4) != load4("uest") || !valid_date8(d + cw + s0 + 1))
     return false;
-  // ",[SP]SignedHeaders=": at least "host,Signature=" and 64 digits follow.
+  // ",[SP]SignedHeaders=" and at least 72 bytes (what the names need; a valid value has at least
+  // "host,Signature=" and 64 digits: 79).
   std::size_t i = c_end + 1 + (d[c_end + 1] == ' ' ? 1 : 0);
-  if (n - i < 14 + 4 + 11 + 64 || load8(d + i) != load8("SignedHe") || load8(d + i + 6) != load8("Headers="))
+  if (n - i < 14 + 72 || load8(d + i) != load8("SignedHe") || load8(d + i + 6) != load8("Headers="))
     return false;
   const std::size_t s_at = i + 14;
-  // The names (out of line: the loop over them keeps its registers).
-  const std::size_t s_end = usual_names_sse2(d, n, s_at);
-  if (s_end == 0) return false;
+  // The names (out of line: the loop over them keeps its registers), unless they are those of
+  // the last list this thread accepted (byte for byte, then ','): the same checks would pass.
+  names_memo& memo = last_names();
+  std::size_t s_end = memo.hit(d, s_at);
+  if (s_end == 0) {
+    s_end = usual_names_sse2(d, n, s_at);
+    if (s_end == 0) return false;
+    memo.keep(d, s_at, s_end);
+  }
   // The names are at most (length + 1) / 2: counted only when that is above the limit.
   if ((s_end - s_at + 1) / 2 > lim.max_signed_headers &&
       static_cast<std::size_t>(std::count(d + s_at, d + s_end, ';')) >= lim.max_signed_headers)
