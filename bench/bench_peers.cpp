@@ -365,9 +365,9 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     const row rows[] = {
         {"parse Digest MD5 (RFC 7616)", "poco_parse/digest_md5", "authwire_parse/digest_md5", 10},
         {"parse Digest SHA-256 (RFC 7616)", "poco_parse/digest_sha256", "authwire_parse/digest_sha256", 10},
-        {"Basic: generic parse (no decode)", "poco_basic/from_request", "authwire_parse/basic", 0},
-        {"Basic: basic::parse (decoded)", "poco_basic/from_request", "authwire_basic/parse", 0},
-        {"Basic: basic::parse vs authInfo", "poco_basic/from_authinfo", "authwire_basic/parse", 0},
+        {"Basic: generic parse (no decode)", "poco_basic/from_request", "authwire_parse/basic", 10},
+        {"Basic: basic::parse (decoded)", "poco_basic/from_request", "authwire_basic/parse", 10},
+        {"Basic: basic::parse vs authInfo", "poco_basic/from_authinfo", "authwire_basic/parse", 10},
         {"Digest verify MD5 (Poco minimal)", "poco_digest/verifyAuthInfo_md5", "authwire_digest/verify_md5", 3},
         {"Digest verify MD5 (Poco server)", "poco_digest/server_flow_md5", "authwire_digest/verify_md5", 3},
         {"Digest check() MD5 (no store)", "poco_digest/verifyAuthInfo_md5", "authwire_digest/check_md5", 0},

@@ -2,9 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace Catch {
 template <>
@@ -206,4 +209,157 @@ TEST_CASE("codec: RFC 8187 ext-value decode and encode", "[codec][rfc8187]") {
     CHECK(r.code() == authwire::errc::bad_value);
     CHECK(r.offset() == b.offset);
   }
+}
+
+namespace {
+// The decoder as it was before base64_decode_to (a plain reference, kept only here): validate
+// everything first, then decode one character at a time. pad: 1 required, 0 forbidden, 2 optional.
+authwire::result<std::string> reference_decode(std::string_view in, const std::string_view alphabet, int pad) {
+  const auto value = [&](char c) { return alphabet.find(c); };
+  const std::size_t n = in.size();
+  std::size_t data_len = n;
+  while (data_len > 0 && in[data_len - 1] == '=' && n - data_len < 2) --data_len;
+  const std::size_t pads = n - data_len;
+  for (std::size_t i = 0; i < data_len; ++i)
+    if (value(in[i]) == std::string_view::npos) return error{errc::bad_base64, i};
+  if (pads > 0 && pad == 0) return error{errc::bad_base64, data_len};
+  const std::size_t rem = data_len % 4;
+  if (rem == 1) return error{errc::bad_base64, data_len};
+  if (pad == 1 || pads > 0) {
+    if (rem == 0 && pads != 0) return error{errc::bad_base64, data_len};
+    if ((data_len + pads) % 4 != 0) return error{errc::bad_base64, n};
+  }
+  if (rem != 0 && (value(in[data_len - 1]) & (rem == 2 ? 0x0F : 0x03))) return error{errc::bad_base64, data_len - 1};
+  std::string out;
+  std::uint32_t acc = 0;
+  for (std::size_t i = 0; i < data_len; ++i) {
+    acc = (acc << 6) | static_cast<std::uint32_t>(value(in[i]));
+    if ((i & 3) == 3) {
+      out += static_cast<char>((acc >> 16) & 0xFF);
+      out += static_cast<char>((acc >> 8) & 0xFF);
+      out += static_cast<char>(acc & 0xFF);
+      acc = 0;
+    }
+  }
+  if (rem == 2) out += static_cast<char>((acc >> 4) & 0xFF);
+  if (rem == 3) {
+    out += static_cast<char>((acc >> 10) & 0xFF);
+    out += static_cast<char>((acc >> 2) & 0xFF);
+  }
+  return out;
+}
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      out += ch;
+    } else {
+      constexpr char digits[] = "0123456789abcdef";
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("codec: base64_decode_to and base64_decode against the reference decoder on every one-byte change",
+          "[codec][base64][differential]") {
+  constexpr std::string_view std_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  constexpr std::string_view url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // Valid encodings of 0..14 bytes (every padding length, several quanta), both alphabets.
+  std::mt19937 rng(7617u);
+  std::vector<std::string> plains;
+  for (std::size_t len = 0; len <= 14; ++len) {
+    for (int k = 0; k < 2; ++k) {
+      std::string s(len, '\0');
+      for (auto& c : s) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+      plains.push_back(s);
+    }
+  }
+  plains.emplace_back("Aladdin:open sesame");
+  plains.emplace_back("\xfb\xff\xbf");
+
+  std::size_t compared = 0, mismatches = 0;
+  const auto compare = [&](std::string_view in, int mode, bool url) {
+    const auto want = reference_decode(in, url ? url_alphabet : std_alphabet, mode);
+    // Into an exactly sized heap buffer: ASan reports any write past base64_decoded_max.
+    const std::size_t room = authwire::base64_decoded_max(in.size());
+    std::unique_ptr<unsigned char[]> buf(new unsigned char[room ? room : 1]);
+    const padding p = mode == 0 ? padding::forbidden : mode == 1 ? padding::required : padding::optional;
+    const auto got = url ? authwire::base64url_decode_to(buf.get(), in, p) : authwire::base64_decode_to(buf.get(), in);
+    std::string appended = "keep";
+    const auto got_s = url ? authwire::base64url_decode(appended, in, p) : authwire::base64_decode(appended, in);
+    ++compared;
+    bool same = want.has_value() == got.has_value() && want.has_value() == got_s.has_value();
+    if (same && want) {
+      same = *got <= room && std::string_view(reinterpret_cast<const char*>(buf.get()), *got) == *want &&
+             appended == "keep" + *want;
+    } else if (same) {
+      same = got.error() == want.error() && got_s.error() == want.error() && appended == "keep";
+    }
+    if (!same && ++mismatches <= 10) {
+      INFO("input " << printable(in) << (url ? " base64url, padding mode " : " base64, padding mode ") << mode);
+      INFO("want " << (want ? "ok " + printable(*want) : std::string(authwire::to_string(want.code())) + "@" +
+                                                             std::to_string(want.offset())));
+      INFO("got " << (got ? "ok " + std::to_string(*got) + " bytes"
+                          : std::string(authwire::to_string(got.code())) + "@" + std::to_string(got.offset())));
+      FAIL_CHECK("base64_decode_to differs from the reference");
+    }
+  };
+  for (const auto& plain : plains) {
+    struct form {
+      std::string text;
+      int mode;
+      bool url;
+    };
+    const form forms[] = {
+        {authwire::base64_encode(plain), 1, false},
+        {authwire::base64url_encode(plain), 0, true},
+        {authwire::base64url_encode(plain, true), 1, true},
+        {authwire::base64url_encode(plain), 2, true},
+        {authwire::base64url_encode(plain, true), 2, true},
+    };
+    for (const auto& f : forms) {
+      compare(f.text, f.mode, f.url);
+      for (std::size_t i = 0; i < f.text.size(); ++i) {
+        std::string m = f.text;
+        for (int b = 0; b < 256; ++b) {  // every byte value at every position
+          m[i] = static_cast<char>(b);
+          compare(m, f.mode, f.url);
+        }
+        std::string del = f.text;  // and every byte deleted
+        del.erase(i, 1);
+        compare(del, f.mode, f.url);
+      }
+      for (std::size_t i = 0; i <= f.text.size(); ++i) {  // and '=' or 'A' inserted anywhere
+        for (const char ins : {'=', 'A'}) {
+          std::string m = f.text;
+          m.insert(i, 1, ins);
+          compare(m, f.mode, f.url);
+        }
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(compared > 100000);
+}
+
+TEST_CASE("codec: base64_decode_to writes to the caller's buffer", "[codec][base64]") {
+  unsigned char buf[21];
+  CHECK(authwire::base64_decoded_max(28) == 21);
+  CHECK(authwire::base64_decoded_max(0) == 0);
+  CHECK(authwire::base64_decoded_max(2) == 3);
+  auto r = authwire::base64_decode_to(buf, "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  REQUIRE(r);
+  CHECK(std::string_view(reinterpret_cast<const char*>(buf), *r) == "Aladdin:open sesame");
+  CHECK(*authwire::base64_decode_to(buf, "") == 0);
+  CHECK(authwire::base64_decode_to(buf, "QWxh ZGRp").error() == error{errc::bad_base64, 4});
+  auto u = authwire::base64url_decode_to(buf, "-_8");
+  REQUIRE(u);
+  CHECK(std::string_view(reinterpret_cast<const char*>(buf), *u) == "\xfb\xff");
+  CHECK(authwire::base64url_decode_to(buf, "-_8=", padding::forbidden).error() == error{errc::bad_base64, 3});
 }

@@ -61,50 +61,74 @@ inline void base64_encode_with(std::string& out, std::string_view in, const char
   }
 }
 
-// pad: 1 = required, 0 = forbidden, 2 = optional.
-inline result<void> base64_decode_with(std::string& out, std::string_view in,
-                                       const std::array<std::uint8_t, 256>& table, int pad) {
-  std::size_t n = in.size();
+// pad: 1 = required, 0 = forbidden, 2 = optional. Writes the decoded bytes to `out`, which must
+// hold base64_decoded_max(in.size()) bytes, and returns their number. On error, `out` may hold
+// part of the decoded bytes. One pass: each complete quantum is four table lookups whose OR
+// tells a stray byte (0xFF) apart; the first bad quantum, the last partial one and the padding
+// are then checked in the order the errors are reported in:
+//   1. the first byte of the data (all but at most two trailing '=') outside the alphabet;
+//   2. with padding forbidden, the first '=';
+//   3. a single data character left over: the end of the data;
+//   4. with padding required, or present: '=' after a complete quantum (at the first '='),
+//      or not exactly 4 - rem of them (at the end);
+//   5. non-zero pad bits (RFC 4648 section 3.5): the last data character.
+inline result<std::size_t> base64_decode_to_with(unsigned char* out, std::string_view in,
+                                                 const std::array<std::uint8_t, 256>& table, int pad) noexcept {
+  const char* const s = in.data();
+  const std::size_t n = in.size();
   std::size_t data_len = n;
-  while (data_len > 0 && in[data_len - 1] == '=' && n - data_len < 2) --data_len;
+  while (data_len > 0 && s[data_len - 1] == '=' && n - data_len < 2) --data_len;
   const std::size_t pads = n - data_len;
-  // Alphabet first, so that a stray byte (whitespace, '=' inside the data, the other alphabet's
-  // characters) is reported where it is, even when the length is also wrong.
-  for (std::size_t i = 0; i < data_len; ++i)
-    if (table[static_cast<unsigned char>(in[i])] == 0xFF) return {errc::bad_base64, i};
+  const std::size_t full = data_len & ~std::size_t{3};
+  const auto at = [&](std::size_t i) noexcept -> std::uint32_t { return table[static_cast<unsigned char>(s[i])]; };
+  unsigned char* o = out;
+  std::size_t i = 0;
+  for (; i < full; i += 4) {
+    const std::uint32_t a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
+    if ((a | b | c | d) & 0x80) break;
+    const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    o[0] = static_cast<unsigned char>(v >> 16);
+    o[1] = static_cast<unsigned char>(v >> 8);
+    o[2] = static_cast<unsigned char>(v);
+    o += 3;
+  }
+  // The bad quantum, if any, and the characters after the complete quanta.
+  for (; i < data_len; ++i)
+    if (at(i) == 0xFF) return {errc::bad_base64, i};
   if (pads > 0 && pad == 0) return {errc::bad_base64, data_len};
-  const std::size_t rem = data_len % 4;
-  if (rem == 1) return {errc::bad_base64, n == data_len ? n : data_len};
+  const std::size_t rem = data_len - full;
+  if (rem == 1) return {errc::bad_base64, data_len};
   if (pad == 1 || pads > 0) {
-    // Padding, when present, must complete the last quantum exactly: none after a complete
-    // quantum (reported at the first '='), otherwise exactly 4 - rem (reported at the end).
     if (rem == 0 && pads != 0) return {errc::bad_base64, data_len};
     if ((data_len + pads) % 4 != 0) return {errc::bad_base64, n};
   }
-  // Non-zero pad bits in the last character (RFC 4648 section 3.5): checked before anything is
-  // appended, so that `out` is untouched on every error.
-  if (rem != 0) {
-    const std::uint8_t last = table[static_cast<unsigned char>(in[data_len - 1])];
-    if (last & (rem == 2 ? 0x0F : 0x03)) return {errc::bad_base64, data_len - 1};
-  }
-  out.reserve(out.size() + data_len / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  std::size_t i = 0;
-  for (; i < data_len; ++i) {
-    acc = (acc << 6) | table[static_cast<unsigned char>(in[i])];
-    if ((i & 3) == 3) {
-      out += static_cast<char>((acc >> 16) & 0xFF);
-      out += static_cast<char>((acc >> 8) & 0xFF);
-      out += static_cast<char>(acc & 0xFF);
-      acc = 0;
-    }
-  }
   if (rem == 2) {
-    out += static_cast<char>((acc >> 4) & 0xFF);
+    const std::uint32_t a = at(full), b = at(full + 1);
+    if (b & 0x0F) return {errc::bad_base64, data_len - 1};
+    *o++ = static_cast<unsigned char>((a << 2) | (b >> 4));
   } else if (rem == 3) {
-    out += static_cast<char>((acc >> 10) & 0xFF);
-    out += static_cast<char>((acc >> 2) & 0xFF);
+    const std::uint32_t a = at(full), b = at(full + 1), c = at(full + 2);
+    if (c & 0x03) return {errc::bad_base64, data_len - 1};
+    const std::uint32_t v = (a << 10) | (b << 4) | (c >> 2);
+    *o++ = static_cast<unsigned char>(v >> 8);
+    *o++ = static_cast<unsigned char>(v);
   }
+  return static_cast<std::size_t>(o - out);
+}
+
+// The std::string form: appends to `out`, which is left as it was on error.
+inline result<void> base64_decode_with(std::string& out, std::string_view in,
+                                       const std::array<std::uint8_t, 256>& table, int pad) {
+  const std::size_t old = out.size();
+  out.resize(old + (in.size() + 3) / 4 * 3);
+  auto* const p = reinterpret_cast<unsigned char*>(out.data()) + old;
+  const auto r = base64_decode_to_with(p, in, table, pad);
+  if (!r) {
+    for (std::size_t i = old; i < out.size(); ++i) out[i] = '\0';  // no partial output left behind
+    out.resize(old);
+    return r.error();
+  }
+  out.resize(old + *r);
   return {};
 }
 }  // namespace detail
@@ -138,11 +162,36 @@ inline void base64_encode(std::string& out, std::string_view in) {
 /// How base64url input may be padded.
 enum class padding : std::uint8_t { forbidden, required, optional };
 
+namespace detail {
+constexpr int padding_mode(padding pad) noexcept {
+  return pad == padding::forbidden ? 0 : pad == padding::required ? 1 : 2;
+}
+}  // namespace detail
+
 /// Strict base64url (RFC 4648 section 5). Appends the decoded bytes to `out`.
 [[nodiscard]] inline result<void> base64url_decode(std::string& out, std::string_view in,
                                                    padding pad = padding::forbidden) {
-  const int p = pad == padding::forbidden ? 0 : pad == padding::required ? 1 : 2;
-  return detail::base64_decode_with(out, in, detail::b64_url_table, p);
+  return detail::base64_decode_with(out, in, detail::b64_url_table, detail::padding_mode(pad));
+}
+
+/// The most bytes that `base64_decode_to` or `base64url_decode_to` write for `n` input characters.
+constexpr std::size_t base64_decoded_max(std::size_t n) noexcept { return (n + 3) / 4 * 3; }
+
+/**
+ * Strict base64 (RFC 4648 section 4) into the caller's buffer, with the rules and error offsets
+ * of `base64_decode`. No allocation.
+ * @param out at least `base64_decoded_max(in.size())` bytes. On error it may hold part of the
+ *        decoded bytes (wipe it if they are secret).
+ * @return the number of bytes written, or errc::bad_base64 at the offset of the first offending byte.
+ */
+[[nodiscard]] inline result<std::size_t> base64_decode_to(unsigned char* out, std::string_view in) noexcept {
+  return detail::base64_decode_to_with(out, in, detail::b64_std_table, 1);
+}
+
+/// Strict base64url (RFC 4648 section 5) into the caller's buffer; see base64_decode_to.
+[[nodiscard]] inline result<std::size_t> base64url_decode_to(unsigned char* out, std::string_view in,
+                                                             padding pad = padding::forbidden) noexcept {
+  return detail::base64_decode_to_with(out, in, detail::b64_url_table, detail::padding_mode(pad));
 }
 
 /// Lower-case hex of `in`, appended to `out`.

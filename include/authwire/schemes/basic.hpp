@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -21,8 +22,6 @@
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <openssl/crypto.h>
 
 #include "../challenge.hpp"
 #include "../codec.hpp"
@@ -124,21 +123,44 @@ inline std::size_t control_offset(std::string_view s, bool utf8) noexcept {
 }
 }  // namespace detail
 
+class credentials;
+namespace detail {
+struct credentials_access;
+}  // namespace detail
+
 /**
  * Decoded Basic credentials: the user-id and the password. Owns both; the password is
- * wiped on destruction and no formatter or error message of the library ever prints it.
+ * wiped on destruction, when it is moved from or assigned over, and no formatter or error
+ * message of the library ever prints it.
  */
 class credentials {
  public:
   credentials() = default;
-  credentials(std::string user, std::string password) : user_(std::move(user)), password_(std::move(password)) {}
-  credentials(const credentials&) = default;
-  credentials(credentials&&) noexcept = default;
-  credentials& operator=(const credentials&) = default;
-  credentials& operator=(credentials&&) noexcept = default;
-  ~credentials() {
-    if (!password_.empty()) OPENSSL_cleanse(password_.data(), password_.size());
+  credentials(std::string user, std::string password) : user_(std::move(user)), password_(std::move(password)) {
+    wipe_buffer(password);  // the parameter's own buffer may still hold the bytes (small strings)
   }
+  credentials(const credentials&) = default;
+  credentials(credentials&& o) noexcept : user_(std::move(o.user_)), password_(std::move(o.password_)) {
+    if (!password_.empty()) wipe_buffer(o.password_);
+  }
+  credentials& operator=(const credentials& o) {
+    if (this != &o) {
+      wipe_buffer(password_);
+      user_ = o.user_;
+      password_ = o.password_;
+    }
+    return *this;
+  }
+  credentials& operator=(credentials&& o) noexcept {
+    if (this != &o) {
+      wipe_buffer(password_);
+      user_ = std::move(o.user_);
+      password_ = std::move(o.password_);
+      wipe_buffer(o.password_);
+    }
+    return *this;
+  }
+  ~credentials() { secure_wipe(password_.data(), password_.size()); }
 
   /// The user-id as decoded.
   const std::string& user() const noexcept { return user_; }
@@ -146,6 +168,16 @@ class credentials {
   const std::string& password() const noexcept { return password_; }
 
  private:
+  friend struct detail::credentials_access;
+
+  // Wipes all of `s`'s buffer (its capacity, not only its size) and leaves it empty. A moved-
+  // from small string keeps its old bytes in its inline buffer, behind a size of zero.
+  static void wipe_buffer(std::string& s) noexcept {
+    s.resize(s.capacity());  // never allocates; makes every byte of the buffer part of the string
+    secure_wipe(s);
+    s.clear();
+  }
+
   std::string user_;
   std::string password_;
 };
@@ -183,47 +215,193 @@ struct parse_options {
  *   // c->user() == "Aladdin", c->password() == "open sesame"
  * @endcode
  */
-[[nodiscard]] inline result<credentials, errc> parse(std::string_view authorization, const parse_options& opts = {}) {
+[[nodiscard]] inline result<credentials, errc> parse(std::string_view authorization, const parse_options& opts = {});
+
+namespace detail {
+struct credentials_access {
+  static void assign(credentials& c, std::string_view user, std::string_view password) {
+    c.user_.assign(user.data(), user.size());
+    c.password_.assign(password.data(), password.size());
+  }
+};
+
+/// Decoded user-pass up to this size is kept on the stack while it is checked; longer on the heap.
+inline constexpr std::size_t stack_user_pass = 512;
+
+/// The first ':' of the decoded user-pass and its first control character (CTL; with `utf8`,
+/// also a C1 control, as control_offset); npos when there is none.
+struct user_pass_marks {
+  std::size_t colon = std::string_view::npos;
+  std::size_t control = std::string_view::npos;
+};
+
+/// Readable bytes that must follow the decoded user-pass for scan_user_pass (it loads whole
+/// 16-byte blocks and ignores what lies past the end).
+inline constexpr std::size_t user_pass_slack = 16;
+
+/// One pass over the decoded octets `p[0, n)`, which must be followed by user_pass_slack
+/// readable bytes. Stops at the first control character: the colon, when it comes later, is
+/// then found by memchr (a missing colon is reported before a control).
+inline user_pass_marks scan_user_pass(const unsigned char* p, std::size_t n, bool utf8) noexcept {
+  user_pass_marks m;
+#if AUTHWIRE_SSE2
+  const __m128i ctl_max = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F), colon = _mm_set1_epi8(':');
+  const __m128i c1_lead = _mm_set1_epi8(static_cast<char>(0xC2));
+  for (std::size_t i = 0; i < n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const unsigned valid = n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u;
+    // CTL: x <= 0x1F (unsigned: min(x, 0x1F) == x) or x == 0x7F.
+    const __m128i ctl_v = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, ctl_max), x), _mm_cmpeq_epi8(x, del));
+    unsigned ctl = static_cast<unsigned>(_mm_movemask_epi8(ctl_v)) & valid;
+    if (utf8) {
+      // A C1 control in UTF-8: C2 followed by 80-9F.
+      for (unsigned lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, c1_lead))) & valid; lead != 0;
+           lead &= lead - 1) {
+        const auto k = static_cast<unsigned>(__builtin_ctz(lead));
+        const std::size_t j = i + k;
+        if (j + 1 < n && p[j + 1] >= 0x80 && p[j + 1] <= 0x9F) {
+          ctl |= 1u << k;
+          break;
+        }
+      }
+    }
+    const unsigned col = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon))) & valid;
+    if (col != 0 && m.colon == std::string_view::npos) m.colon = i + static_cast<unsigned>(__builtin_ctz(col));
+    if (ctl != 0) {
+      m.control = i + static_cast<unsigned>(__builtin_ctz(ctl));
+      break;
+    }
+  }
+#else
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned c = p[i];
+    if (c < 0x20 || c == 0x7F || (utf8 && c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)) {
+      m.control = i;
+      break;
+    }
+    if (c == ':' && m.colon == std::string_view::npos) m.colon = i;
+  }
+#endif
+  if (m.control != std::string_view::npos && m.colon == std::string_view::npos) {
+    const void* q = std::memchr(p + m.control, ':', n - m.control);
+    if (q) m.colon = static_cast<std::size_t>(static_cast<const unsigned char*>(q) - p);
+  }
+  return m;
+}
+
+/// Splits and checks the decoded user-pass `up`; puts the credentials (written in place) or
+/// the error into `out`.
+inline void take_user_pass(std::string_view up, const parse_options& opts, result<credentials, errc>& out) {
   using err = basic_error<errc>;
-  if (authorization.size() > opts.max_length) return err{errc::too_long, opts.max_length};
+  const auto m = scan_user_pass(reinterpret_cast<const unsigned char*>(up.data()), up.size(), opts.require_utf8);
+  if (m.colon == std::string_view::npos) {
+    out = err{errc::missing_colon, up.size()};
+  } else if (m.control != std::string_view::npos) {
+    out = err{m.control < m.colon ? errc::control_in_user : errc::control_in_password, m.control};
+  } else {
+    const std::string_view user = up.substr(0, m.colon), pass = up.substr(m.colon + 1);
+    if (opts.require_utf8) {
+      if (auto u = utf8_error_offset(user); u != std::string_view::npos) {
+        out = err{errc::invalid_utf8_user, u};
+        return;
+      }
+      if (auto q = utf8_error_offset(pass); q != std::string_view::npos) {
+        out = err{errc::invalid_utf8_password, m.colon + 1 + q};
+        return;
+      }
+    }
+    if (!out) out = credentials{};  // a first, failed decode of the usual form left an error
+    credentials_access::assign(*out, user, pass);
+  }
+}
+
+/// Decodes the token68 `t` (at `t_off` in the value) and takes the user-pass. The decoded
+/// octets are wiped before it returns. False when `t` is not strict base64 (`out` then holds
+/// bad_base64).
+inline bool decode_user_pass(std::string_view t, std::size_t t_off, const parse_options& opts,
+                             result<credentials, errc>& out) {
+  unsigned char stack[stack_user_pass + user_pass_slack];
+  std::unique_ptr<unsigned char[]> heap;
+  const std::size_t room = base64_decoded_max(t.size());
+  unsigned char* buf = stack;
+  if (room > stack_user_pass) {
+    heap.reset(new unsigned char[room + user_pass_slack]);
+    buf = heap.get();
+  }
+  const auto d = base64_decode_to(buf, t);
+  if (!d) {
+    secure_wipe(buf, room);  // part of the octets may have been decoded
+    out = basic_error<errc>{errc::bad_base64, t_off + d.offset()};
+    return false;
+  }
+  std::memset(buf + *d, 0, user_pass_slack);  // defined bytes after the end for the block loads
+  take_user_pass(std::string_view(reinterpret_cast<const char*>(buf), *d), opts, out);
+  secure_wipe(buf, *d);
+  return true;
+}
+
+/// Where the token68 starts when `value` has the usual form `Basic` 1*SP token68, with the
+/// scheme at 0 and within the generic grammar's default limits, or 0. For such a value the
+/// generic parser takes all that follows the spaces as the token68 whenever that is strict
+/// base64 (whose bytes are all token68 bytes), so decoding it first gives the same result.
+inline std::size_t usual_token68_start(std::string_view value) noexcept {
+  const authwire::parse_options limits{};
+  const std::size_t n = value.size();
+  if (n < 7 || n > limits.max_header_length) return 0;
+  const char* s = value.data();
+  // "Basic " with the letters in either case: OR 0x20 maps only 'B' and 'b' to 'b', and so on.
+  if ((s[0] | 0x20) != 'b' || (s[1] | 0x20) != 'a' || (s[2] | 0x20) != 's' || (s[3] | 0x20) != 'i' ||
+      (s[4] | 0x20) != 'c' || s[5] != ' ')
+    return 0;
+  std::size_t i = 6;
+  while (i < n && s[i] == ' ') ++i;
+  if (i == n || n - i > limits.max_value_length) return 0;
+  return i;
+}
+
+inline void parse_into(std::string_view authorization, const parse_options& opts, result<credentials, errc>& out) {
+  using err = basic_error<errc>;
+  if (authorization.size() > opts.max_length) {
+    out = err{errc::too_long, opts.max_length};
+    return;
+  }
+  // The usual form first; anything it does not decode goes the general way, which reports
+  // the error exactly.
+  if (const std::size_t t = usual_token68_start(authorization); t != 0) {
+    if (decode_user_pass(authorization.substr(t), t, opts, out)) return;
+  }
   auto c = parse_credentials(authorization);
   if (!c) {
     // Tell "another scheme" apart from "broken": a broken value that starts with Basic is ours.
     const auto [scheme, at] = leading_scheme(authorization);
-    if (!iequals(scheme, "Basic")) return err{errc::not_basic, at};
-    return err{errc::malformed_credentials, c.offset()};
+    if (!iequals(scheme, "Basic")) {
+      out = err{errc::not_basic, at};
+    } else {
+      out = err{errc::malformed_credentials, c.offset()};
+    }
+    return;
   }
-  if (!c->is("Basic")) return err{errc::not_basic, c->view().scheme_offset};
+  if (!c->is("Basic")) {
+    out = err{errc::not_basic, c->view().scheme_offset};
+    return;
+  }
   if (!c->has_token68()) {
-    if (c->params().size() > 0) return err{errc::unexpected_parameters, c->params().begin()->name_offset};
-    return err{errc::missing_token68, authorization.size()};
+    if (c->params().size() > 0) {
+      out = err{errc::unexpected_parameters, c->params().begin()->name_offset};
+    } else {
+      out = err{errc::missing_token68, authorization.size()};
+    }
+    return;
   }
   const std::string_view t = c->token68();
-  const auto t_off = static_cast<std::size_t>(t.data() - authorization.data());
-  std::string user_pass;
-  if (auto d = base64_decode(user_pass, t); !d) return err{errc::bad_base64, t_off + d.offset()};
-  credentials out;
-  const auto colon = user_pass.find(':');
-  if (colon == std::string::npos) {
-    OPENSSL_cleanse(user_pass.data(), user_pass.size());
-    return err{errc::missing_colon, user_pass.size()};
-  }
-  const std::string_view up = user_pass;
-  const std::string_view user = up.substr(0, colon), pass = up.substr(colon + 1);
-  std::optional<err> failure;
-  if (auto k = detail::control_offset(user, opts.require_utf8); k != std::string_view::npos) {
-    failure = err{errc::control_in_user, k};
-  } else if (auto p = detail::control_offset(pass, opts.require_utf8); p != std::string_view::npos) {
-    failure = err{errc::control_in_password, colon + 1 + p};
-  } else if (opts.require_utf8) {
-    if (auto u = utf8_error_offset(user); u != std::string_view::npos)
-      failure = err{errc::invalid_utf8_user, u};
-    else if (auto q = utf8_error_offset(pass); q != std::string_view::npos)
-      failure = err{errc::invalid_utf8_password, colon + 1 + q};
-  }
-  if (!failure) out = credentials(std::string(user), std::string(pass));
-  OPENSSL_cleanse(user_pass.data(), user_pass.size());
-  if (failure) return *failure;
+  decode_user_pass(t, static_cast<std::size_t>(t.data() - authorization.data()), opts, out);
+}
+}  // namespace detail
+
+inline result<credentials, errc> parse(std::string_view authorization, const parse_options& opts) {
+  // Filled in place: the credentials are written once, into the caller's result.
+  result<credentials, errc> out{credentials{}};
+  detail::parse_into(authorization, opts, out);
   return out;
 }
 
@@ -267,7 +445,7 @@ struct parse_options {
   up.append(user).append(1, ':').append(password);
   std::string out = "Basic ";
   base64_encode(out, up);
-  OPENSSL_cleanse(up.data(), up.size());
+  secure_wipe(up);
   return out;
 }
 
