@@ -516,7 +516,7 @@ AUTHWIRE_SIGV4_NOINLINE std::size_t usual_names_sse2(const char* d, std::size_t 
  * accepted again without its checks. Only its text is kept (no secret).
  */
 struct names_memo {
-  char text[64];
+  alignas(16) char text[64];
   std::uint64_t mask;  // one bit per byte of the list
   std::size_t len;     // 0: none
 
@@ -524,12 +524,13 @@ struct names_memo {
   /// `d + s_at` has 72 readable bytes (the caller checked the value's length).
   AUTHWIRE_SIGV4_INLINE std::size_t hit(const char* d, std::size_t s_at) const noexcept {
     if (len == 0 || d[s_at + len] != ',') return 0;
-    std::uint64_t eq = 0;
-    for (unsigned k = 0; k < 64; k += 16)
-      eq |= std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + s_at + k)),
-                               _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + k)))))}
-            << k;
+    const auto same = [&](unsigned k) {
+      return std::uint64_t{static_cast<unsigned>(
+                 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + s_at + k)),
+                                                  _mm_load_si128(reinterpret_cast<const __m128i*>(text + k)))))}
+             << k;
+    };
+    const std::uint64_t eq = (same(0) | same(16)) | (same(32) | same(48));
     return (eq | ~mask) == ~std::uint64_t{0} ? s_at + len : 0;
   }
   /// Keeps the list [s_at, s_end) when it has at most 64 bytes (and 64 readable from s_at).
