@@ -986,6 +986,21 @@ TEST_CASE("challenge: scheme, SP and first element at every length around the fi
         REQUIRE(two);
         CHECK((*two)[0].params[0].name_offset == sl + 2);
       }
+      {
+        // The same after a parameter of an earlier challenge (the list is open there).
+        const std::string h = "X a=b, " + scheme + " " + name + "=\"v\"";
+        auto r = authwire::parse_challenges(h);
+        REQUIRE(r);
+        REQUIRE(r->size() == 2);
+        CHECK((*r)[1].scheme == scheme);
+        CHECK((*r)[1].scheme_offset == 7);
+        REQUIRE((*r)[1].params.size() == 1);
+        CHECK((*r)[1].params[0].name_offset == 7 + sl + 1);
+        const std::string p = "X a=b, " + scheme + "=" + name + " c";  // a parameter, then junk
+        auto e = authwire::parse_challenges(p);
+        CHECK(e.code() == errc::junk_after_value);
+        CHECK(e.offset() == 7 + sl + 1 + nl + 1);
+      }
       auto tab = authwire::parse_challenges(scheme + " \t" + name + "=v");
       CHECK(tab.code() == errc::bad_character);
       CHECK(tab.offset() == sl + 1);

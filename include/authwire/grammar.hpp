@@ -579,7 +579,15 @@ class list_parser {
   std::size_t scheme_sp(const char* s, std::size_t i, std::size_t n) const noexcept {
 #if AUTHWIRE_SSE2
     if (i + 16 > n || mode_ == list_mode::params) return 0;
-    const unsigned tm = token_stops::mask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    if (state_ == open) {
+      // In an open list an element is mostly a parameter the fast path did not take: an "="
+      // before the first SP rules the scheme out before the token class is computed.
+      const unsigned spm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(' '))));
+      const unsigned eqm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('='))));
+      if ((eqm & (spm ^ (spm - 1))) != 0) return 0;
+    }
+    const unsigned tm = token_stops::mask(b);
     if ((tm & 0x7FFEu) == 0) return 0;  // the SP at 1..14, so the byte after it is in the block
     const std::size_t sp = i + low_bit(tm);
     if (sp == i || s[sp] != ' ') return 0;
