@@ -220,8 +220,12 @@ struct parse_options {
 namespace detail {
 struct credentials_access {
   static void assign(credentials& c, std::string_view user, std::string_view password) {
-    c.user_.assign(user.data(), user.size());
-    c.password_.assign(password.data(), password.size());
+    // clear + append: the same as assign into the empty strings of a new credentials, and
+    // cheaper (libstdc++'s assign goes through the general _M_replace).
+    c.user_.clear();
+    c.user_.append(user.data(), user.size());
+    c.password_.clear();
+    c.password_.append(password.data(), password.size());
   }
 };
 
@@ -233,6 +237,7 @@ inline constexpr std::size_t stack_user_pass = 512;
 struct user_pass_marks {
   std::size_t colon = std::string_view::npos;
   std::size_t control = std::string_view::npos;
+  bool non_ascii = false;  ///< a byte >= 0x80 (found at least when `utf8`; only when no control was found)
 };
 
 /// Readable bytes that must follow the decoded user-pass for scan_user_pass (it loads whole
@@ -247,6 +252,7 @@ inline user_pass_marks scan_user_pass(const unsigned char* p, std::size_t n, boo
 #if AUTHWIRE_SSE2
   const __m128i ctl_max = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F), colon = _mm_set1_epi8(':');
   const __m128i c1_lead = _mm_set1_epi8(static_cast<char>(0xC2));
+  unsigned high = 0;
   for (std::size_t i = 0; i < n; i += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const unsigned valid = n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u;
@@ -254,6 +260,7 @@ inline user_pass_marks scan_user_pass(const unsigned char* p, std::size_t n, boo
     const __m128i ctl_v = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, ctl_max), x), _mm_cmpeq_epi8(x, del));
     unsigned ctl = static_cast<unsigned>(_mm_movemask_epi8(ctl_v)) & valid;
     if (utf8) {
+      high |= static_cast<unsigned>(_mm_movemask_epi8(x)) & valid;
       // A C1 control in UTF-8: C2 followed by 80-9F.
       for (unsigned lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, c1_lead))) & valid; lead != 0;
            lead &= lead - 1) {
@@ -272,15 +279,19 @@ inline user_pass_marks scan_user_pass(const unsigned char* p, std::size_t n, boo
       break;
     }
   }
+  m.non_ascii = high != 0;
 #else
+  unsigned high = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned c = p[i];
+    high |= c;
     if (c < 0x20 || c == 0x7F || (utf8 && c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)) {
       m.control = i;
       break;
     }
     if (c == ':' && m.colon == std::string_view::npos) m.colon = i;
   }
+  m.non_ascii = (high & 0x80) != 0;
 #endif
   if (m.control != std::string_view::npos && m.colon == std::string_view::npos) {
     const void* q = std::memchr(p + m.control, ':', n - m.control);
@@ -300,7 +311,7 @@ inline void take_user_pass(std::string_view up, const parse_options& opts, resul
     out = err{m.control < m.colon ? errc::control_in_user : errc::control_in_password, m.control};
   } else {
     const std::string_view user = up.substr(0, m.colon), pass = up.substr(m.colon + 1);
-    if (opts.require_utf8) {
+    if (opts.require_utf8 && m.non_ascii) {  // ASCII is UTF-8
       if (auto u = utf8_error_offset(user); u != std::string_view::npos) {
         out = err{errc::invalid_utf8_user, u};
         return;
