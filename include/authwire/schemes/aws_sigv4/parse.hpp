@@ -436,14 +436,6 @@ AUTHWIRE_SIGV4_INLINE unsigned usual_name_bytes(__m128i x) noexcept {
   return static_cast<unsigned>(_mm_movemask_epi8(ok));
 }
 
-/// The first (up to) eight bytes of the name of `len` (>= 1) bytes at `p`, big-endian, the
-/// bytes past the name zeroed: names of [a-z0-9-] (no zero byte) compare as these do, unless
-/// both are equal (then both have the same first eight bytes, or are equal).
-AUTHWIRE_SIGV4_INLINE std::uint64_t name_head8(const char* p, std::size_t len) noexcept {
-  const std::uint64_t x = __builtin_bswap64(load8(p));
-  return len >= 8 ? x : x & (~std::uint64_t{0} << (8 * (8 - len)));
-}
-
 /// For two names with the same first eight bytes: true when the name of `nl` bytes at `b` sorts
 /// after the one before it (which starts after the ';' before it, or at `s_at`). Out of line: rare.
 AUTHWIRE_SIGV4_NOINLINE bool tied_name_less(const char* d, std::size_t s_at, std::size_t b, std::size_t nl) noexcept {
@@ -558,9 +550,10 @@ struct usual_offsets {
  * The usual header form, each component classified 16 bytes at a time (SSE2):
  * `AWS4-HMAC-SHA256 Credential=<c>,[SP]SignedHeaders=<s>,[SP]Signature=<64 lower hex>` where
  * the credential is made of [A-Za-z0-9._-] and '/' only (an access key of up to 63 bytes, a
- * scope of up to 62), and the signed headers are made of [a-z0-9-] and ';' only. True when the value is of that shape and
- * valid (what the general path accepts, with the same views); false for anything else, valid
- * or not (the caller then takes the other paths, which also give the errors).
+ * scope of up to 62), and the signed headers are made of [a-z0-9-] and ';' only. True when the
+ * value is of that shape and valid (what the general path accepts, with the same views); false
+ * for anything else, valid or not (the caller then takes the other paths, which also give the
+ * errors).
  */
 AUTHWIRE_SIGV4_INLINE bool usual_authorization_sse2(const char* d, std::size_t n, const parse_limits& lim,
                                                     usual_offsets& o) noexcept {
