@@ -100,10 +100,14 @@ AUTHWIRE_SIGV4_INLINE bool equals_lower(std::string_view any, std::string_view l
   const char* const a = any.data();
   const char* const l = lower.data();
   if (n >= 8) {
+    // Each word equal as it is (a lower-case name: no lowering) or once lowered.
     std::size_t i = 0;
-    for (; i + 8 < n; i += 8)
-      if (lower8(load8(a + i)) != load8(l + i)) return false;
-    return lower8(load8(a + n - 8)) == load8(l + n - 8);
+    for (; i + 8 < n; i += 8) {
+      const std::uint64_t x = load8(a + i), y = load8(l + i);
+      if (x != y && lower8(x) != y) return false;
+    }
+    const std::uint64_t x = load8(a + n - 8), y = load8(l + n - 8);
+    return x == y || lower8(x) == y;
   }
   if (n >= 4)  // two overlapping 4-byte words (zero-extended: lower8 leaves the zeros alone)
     return lower8(load4(a)) == load4(l) && lower8(load4(a + n - 4)) == load4(l + n - 4);
