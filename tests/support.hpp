@@ -9,6 +9,23 @@
 
 namespace authwire_test {
 
+/// `s` with every byte outside 0x20..0x7E written as a backslash, x and two hex digits (for INFO messages).
+inline std::string printable(std::string_view s) {
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      out += ch;
+    } else {
+      constexpr char digits[] = "0123456789abcdef";
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
 /// A state store that cannot be reached: every operation answers `unavailable`, so the schemes
 /// must fail closed (503), never accept.
 class down_store final : public authwire::state_store {

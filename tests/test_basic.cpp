@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "support.hpp"
 #include <nlohmann/json.hpp>
 
 using authwire::basic::errc;
@@ -388,21 +390,6 @@ outcome reference_parse(std::string_view a, const basic::parse_options& opts) {
   return o;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7F) {
-      out += ch;
-    } else {
-      constexpr char digits[] = "0123456789abcdef";
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 TEST_CASE("basic: parse against the reference on every one-byte change of usual and unusual values",
@@ -441,7 +428,7 @@ TEST_CASE("basic: parse against the reference on every one-byte change of usual 
     const bool same = got ? want.ok && got->user() == want.user && got->password() == want.password
                           : !want.ok && got.code() == want.code && got.offset() == want.offset;
     if (!same && ++mismatches <= 10) {
-      INFO("value " << printable(v) << (utf8 ? " (UTF-8)" : ""));
+      INFO("value " << authwire_test::printable(v) << (utf8 ? " (UTF-8)" : ""));
       INFO("want " << (want.ok ? "ok" : std::string(basic::to_string(want.code)) + "@" + std::to_string(want.offset)));
       INFO("got " << (got ? "ok" : std::string(basic::to_string(got.code())) + "@" + std::to_string(got.offset())));
       FAIL_CHECK("basic::parse differs from the reference");
@@ -553,7 +540,7 @@ TEST_CASE("basic: colons and control characters at every position around the 16-
             const bool same = got ? want.ok && got->user() == want.user && got->password() == want.password
                                   : !want.ok && got.code() == want.code && got.offset() == want.offset;
             if (!same && ++mismatches <= 10) {
-              INFO("user-pass " << printable(up) << (utf8 ? " (UTF-8)" : ""));
+              INFO("user-pass " << authwire_test::printable(up) << (utf8 ? " (UTF-8)" : ""));
               INFO("want " << (want.ok ? "ok" : std::string(basic::to_string(want.code)) + "@" +
                                                      std::to_string(want.offset)));
               INFO("got " << (got ? "ok" : std::string(basic::to_string(got.code())) + "@" +

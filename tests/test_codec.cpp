@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -249,21 +251,6 @@ authwire::result<std::string> reference_decode(std::string_view in, const std::s
   return out;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7F) {
-      out += ch;
-    } else {
-      constexpr char digits[] = "0123456789abcdef";
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 TEST_CASE("codec: base64_decode_to and base64_decode against the reference decoder on every one-byte change",
@@ -302,8 +289,8 @@ TEST_CASE("codec: base64_decode_to and base64_decode against the reference decod
       same = got.error() == want.error() && got_s.error() == want.error() && appended == "keep";
     }
     if (!same && ++mismatches <= 10) {
-      INFO("input " << printable(in) << (url ? " base64url, padding mode " : " base64, padding mode ") << mode);
-      INFO("want " << (want ? "ok " + printable(*want) : std::string(authwire::to_string(want.code())) + "@" +
+      INFO("input " << authwire_test::printable(in) << (url ? " base64url, padding mode " : " base64, padding mode ") << mode);
+      INFO("want " << (want ? "ok " + authwire_test::printable(*want) : std::string(authwire::to_string(want.code())) + "@" +
                                                              std::to_string(want.offset())));
       INFO("got " << (got ? "ok " + std::to_string(*got) + " bytes"
                           : std::string(authwire::to_string(got.code())) + "@" + std::to_string(got.offset())));
