@@ -214,6 +214,40 @@ TEST_CASE("crypto: digest_bytes::hex_to equals a byte-by-byte reference for ever
   }
 }
 
+TEST_CASE("crypto: digest_bytes::hex_equal accepts exactly its own lower-case hex", "[crypto]") {
+  // Sizes 0..64 (vector path, scalar tail, both); every position changed to every other hex
+  // digit and to its upper-case form; wrong lengths; every byte value in every lane.
+  std::size_t refused = 0;
+  for (std::size_t n = 0; n <= 64; ++n) {
+    authwire::digest_bytes d;
+    d.size = n;
+    for (std::size_t i = 0; i < n; ++i) d.data[i] = static_cast<unsigned char>((i * 53 + n * 7 + 0xA0) & 0xFF);
+    const std::string h = d.hex();
+    REQUIRE(d.hex_equal(h));
+    CHECK_FALSE(d.hex_equal(h + "0"));
+    if (n > 0) CHECK_FALSE(d.hex_equal(std::string_view(h).substr(1)));
+    for (std::size_t i = 0; i < h.size(); ++i)
+      for (const char c : std::string_view("0123456789abcdefABCDEF\0g", 24)) {
+        std::string m = h;
+        m[i] = c;
+        if (m == h) continue;
+        if (d.hex_equal(m)) FAIL("accepted " << m << " for " << h);
+        ++refused;
+      }
+  }
+  CHECK(refused > 60000);
+  for (int b = 0; b < 256; ++b) {
+    authwire::digest_bytes d;
+    d.size = 32;
+    d.data.fill(static_cast<unsigned char>(b));
+    char pair[3];
+    std::snprintf(pair, sizeof pair, "%02x", b);
+    std::string want;
+    for (int i = 0; i < 32; ++i) want += pair;
+    if (!d.hex_equal(want)) FAIL("hex_equal of byte " << b);
+  }
+}
+
 TEST_CASE("crypto: secure_wipe zeroes the bytes", "[crypto]") {
   std::string s = "a secret of some length, longer than SSO";
   const std::size_t n = s.size();

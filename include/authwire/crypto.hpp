@@ -91,34 +91,74 @@ struct digest_bytes {
   std::string_view view() const noexcept { return {reinterpret_cast<const char*>(data.data()), size}; }
   /// Writes 2*size lower-case hex digits to `out`.
   void hex_to(char* out) const noexcept {
-    constexpr char digits[] = "0123456789abcdef";
     std::size_t i = 0;
 #if AUTHWIRE_SSE2
-    // 16 bytes at a time: split into nibbles, interleave (high first), map 0..9 to '0'..'9'
-    // and 10..15 to 'a'..'f' ('0' + n, plus 39 where n > 9).
-    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9);
-    const __m128i zero_char = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
     for (; i + 16 <= size; i += 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data.data() + i));
-      const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), low4);
-      const __m128i lo = _mm_and_si128(x, low4);
-      __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
-      a = _mm_add_epi8(_mm_add_epi8(a, zero_char), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
-      b = _mm_add_epi8(_mm_add_epi8(b, zero_char), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+      __m128i a, b;
+      hex16(i, a, b);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i), a);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i + 16), b);
     }
 #endif
     for (; i < size; ++i) {
-      out[2 * i] = digits[data[i] >> 4];
-      out[2 * i + 1] = digits[data[i] & 15];
+      out[2 * i] = hex_digits[data[i] >> 4];
+      out[2 * i + 1] = hex_digits[data[i] & 15];
     }
+  }
+  /**
+   * True when `hex` is exactly the 2*size lower-case hex digits of this value, compared in
+   * time that depends only on the sizes (as constant_time_equal; the hex is made in
+   * registers and never stored). For checking a hex signature against the computed MAC.
+   */
+  bool hex_equal(std::string_view hex) const noexcept {
+    if (hex.size() != 2 * size) return false;
+    std::size_t i = 0;
+    std::uint32_t acc = 0;
+#if AUTHWIRE_SSE2
+    __m128i v = _mm_setzero_si128();
+    for (; i + 16 <= size; i += 16) {
+      __m128i a, b;
+      hex16(i, a, b);
+      v = _mm_or_si128(v, _mm_or_si128(_mm_xor_si128(a, _mm_loadu_si128(reinterpret_cast<const __m128i*>(hex.data() + 2 * i))),
+                                        _mm_xor_si128(b, _mm_loadu_si128(reinterpret_cast<const __m128i*>(hex.data() + 2 * i + 16)))));
+#  if defined(__GNUC__) || defined(__clang__)
+      __asm__("" : "+x"(v));
+#  endif
+    }
+    acc = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) ^ 0xFFFF);
+#endif
+    for (; i < size; ++i) {
+      acc |= static_cast<std::uint32_t>(static_cast<unsigned char>(hex[2 * i]) ^ static_cast<unsigned char>(hex_digits[data[i] >> 4])) |
+             static_cast<std::uint32_t>(static_cast<unsigned char>(hex[2 * i + 1]) ^ static_cast<unsigned char>(hex_digits[data[i] & 15]));
+#if defined(__GNUC__) || defined(__clang__)
+      __asm__("" : "+r"(acc));
+#endif
+    }
+    return acc == 0;
   }
   std::string hex() const {
     std::string s(2 * size, '\0');
     hex_to(s.data());
     return s;
   }
+
+ private:
+  static constexpr char hex_digits[] = "0123456789abcdef";
+#if AUTHWIRE_SSE2
+  // The 32 hex digits of data[i..i+16): split into nibbles, interleave (high first), map 0..9
+  // to '0'..'9' and 10..15 to 'a'..'f' ('0' + n, plus 39 where n > 9).
+  void hex16(std::size_t i, __m128i& a, __m128i& b) const noexcept {
+    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9);
+    const __m128i zero_char = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data.data() + i));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), low4);
+    const __m128i lo = _mm_and_si128(x, low4);
+    a = _mm_unpacklo_epi8(hi, lo);
+    b = _mm_unpackhi_epi8(hi, lo);
+    a = _mm_add_epi8(_mm_add_epi8(a, zero_char), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero_char), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+  }
+#endif
 };
 
 /// Hex text of a digest held inline: what Digest and SigV4 feed into the next hash.

@@ -407,11 +407,9 @@ class verifier {
       sts_view = sts;
     }
     const digest_bytes key = cache_.get(scope.access_key, rec->secret, scope.date, scope.region, scope.service);
-    // Compared as 64 lower-case hex digits (the signature's hex was validated when parsing,
-    // so equal text means equal bytes).
-    char want_hex[64];
-    detail::hmac_raw(key, {sts_view}).hex_to(want_hex);
-    if (!constant_time_equal(std::string_view(want_hex, sizeof want_hex), signature))
+    // Compared in constant time as 64 lower-case hex digits (the signature's hex was
+    // validated when parsing, so equal text means equal bytes).
+    if (!detail::hmac_raw(key, {sts_view}).hex_equal(signature))
       return {errc::signature_mismatch, presigned ? pq->signature_offset : 0};
     // Body checks (the signature holds; now the body must match what was signed).
     const bool body_known = req.has_body || !req.body_sha256_hex.empty();
