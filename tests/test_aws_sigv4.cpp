@@ -1369,10 +1369,10 @@ TEST_CASE("aws_sigv4: X-Amz-Date and scope dates parsed 8 digits at a time match
   CHECK(t == 1440938160);
 }
 
-TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the write-pointer path)", "[aws_sigv4][canonical]") {
+TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the general writer)", "[aws_sigv4][canonical]") {
   // Values of every length 0..80 (the inline copies), with and without whitespace to fold,
-  // repeated lines, no query (the fast path) and a query (the general one), long requests
-  // (past the fast path's buffer), and an absent signed header.
+  // repeated lines, with and without a query, long requests, and an absent signed header;
+  // each also without the index (the usual writer where it takes the request).
   std::size_t compared = 0;
   for (std::size_t len = 0; len <= 80; ++len)
     for (const int shape : {0, 1, 2, 3, 4, 5}) {
@@ -1403,19 +1403,21 @@ TEST_CASE("aws_sigv4: hash_canonical_request with a signed-header index (the wri
           REQUIRE(x.build(sh, hs, 6));
           std::string built;
           const auto b = aws::build_canonical_request(built, in);
-          const auto h = aws::hash_canonical_request(in, &x);
-          INFO(len << " " << shape << " " << query << " " << sh);
-          REQUIRE(static_cast<bool>(b) == static_cast<bool>(h));
-          ++compared;
-          if (!b) {
-            CHECK(h.code() == b.code());
-            CHECK(h.offset() == b.offset());
-            continue;
+          for (const aws::detail::signed_header_index* index : {&x, static_cast<decltype(&x)>(nullptr)}) {
+            const auto h = aws::hash_canonical_request(in, index);
+            INFO(len << " " << shape << " " << query << " " << sh << (index ? " indexed" : ""));
+            REQUIRE(static_cast<bool>(b) == static_cast<bool>(h));
+            ++compared;
+            if (!b) {
+              CHECK(h.code() == b.code());
+              CHECK(h.offset() == b.offset());
+              continue;
+            }
+            CHECK(h->view() == authwire::hash(authwire::hash_algorithm::sha256, built).view());
           }
-          CHECK(h->view() == authwire::hash(authwire::hash_algorithm::sha256, built).view());
         }
     }
-  CHECK(compared == 81 * 6 * 2 * 3);
+  CHECK(compared == 81 * 6 * 2 * 3 * 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1675,6 +1677,46 @@ TEST_CASE("aws_sigv4: signed-header matching with long names, repeated lines and
   }
 }
 
+namespace {
+// parse_authorization of `in` (the usual form takes the SSE2 fast path where there is one) and
+// of " " + in (always the general path, offsets one higher) agree: same success, same views,
+// or the same error at the same place. Returns whether `in` parsed.
+bool fast_and_general_agree(const std::string& in, const aws::parse_limits& lim = {}) {
+  INFO(in);
+  const auto fast = aws::parse_authorization(in, lim);
+  const std::string spaced = " " + in;
+  const auto general = aws::parse_authorization(spaced, lim);
+  REQUIRE(static_cast<bool>(fast) == static_cast<bool>(general));
+  if (!fast) {
+    CHECK(fast.code() == general.code());
+    CHECK(fast.offset() + 1 == general.offset());
+    return false;
+  }
+  CHECK(fast->credential_text == general->credential_text);
+  CHECK(fast->credential.access_key == general->credential.access_key);
+  CHECK(fast->credential.date == general->credential.date);
+  CHECK(fast->credential.region == general->credential.region);
+  CHECK(fast->credential.service == general->credential.service);
+  CHECK(fast->credential.scope == general->credential.scope);
+  CHECK(fast->signed_headers == general->signed_headers);
+  CHECK(fast->signature == general->signature);
+  CHECK(fast->credential_offset + 1 == general->credential_offset);
+  CHECK(fast->signed_headers_offset + 1 == general->signed_headers_offset);
+  CHECK(fast->signature_offset + 1 == general->signature_offset);
+  // The views point into `in` itself.
+  CHECK(fast->credential_text.data() == in.data() + fast->credential_offset);
+  CHECK(fast->signed_headers.data() == in.data() + fast->signed_headers_offset);
+  CHECK(fast->signature.data() == in.data() + fast->signature_offset);
+  return true;
+}
+
+std::string usual_authorization(const std::string& credential, const std::string& signed_headers,
+                                const std::string& sep = ", ") {
+  return "AWS4-HMAC-SHA256 Credential=" + credential + sep + "SignedHeaders=" + signed_headers + sep +
+         "Signature=" + std::string(64, 'b');
+}
+}  // namespace
+
 TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the general parser",
           "[aws_sigv4][parse][negative]") {
   // A leading SP sends a value down the general path (offsets one higher); without it the
@@ -1697,28 +1739,8 @@ TEST_CASE("aws_sigv4: the usual-shape Authorization fast path agrees with the ge
       inputs.push_back(good.substr(0, i) + good.substr(i + 1));
     }
     for (const auto& in : inputs) {
-      INFO(in);
-      const auto fast = aws::parse_authorization(in);
-      const std::string spaced = " " + in;  // the views point into it
-      const auto general = aws::parse_authorization(spaced);
-      REQUIRE(static_cast<bool>(fast) == static_cast<bool>(general));
+      fast_and_general_agree(in);
       ++compared;
-      if (!fast) {
-        CHECK(fast.code() == general.code());
-        CHECK(fast.offset() + 1 == general.offset());
-        continue;
-      }
-      CHECK(fast->credential_text == general->credential_text);
-      CHECK(fast->credential.access_key == general->credential.access_key);
-      CHECK(fast->credential.date == general->credential.date);
-      CHECK(fast->credential.region == general->credential.region);
-      CHECK(fast->credential.service == general->credential.service);
-      CHECK(fast->credential.scope == general->credential.scope);
-      CHECK(fast->signed_headers == general->signed_headers);
-      CHECK(fast->signature == general->signature);
-      CHECK(fast->credential_offset + 1 == general->credential_offset);
-      CHECK(fast->signed_headers_offset + 1 == general->signed_headers_offset);
-      CHECK(fast->signature_offset + 1 == general->signature_offset);
     }
   }
   CHECK(compared > 2000);
@@ -1801,45 +1823,6 @@ TEST_CASE("aws_sigv4: check_signed_headers accepts exactly what a naive referenc
   CHECK(accepted > 20);
 }
 
-namespace {
-// parse_authorization of `in` (the usual form takes the SSE2 fast path where there is one) and
-// of " " + in (always the general path, offsets one higher) agree: same success, same views,
-// or the same error at the same place. Returns whether `in` parsed.
-bool fast_and_general_agree(const std::string& in, const aws::parse_limits& lim = {}) {
-  INFO(in);
-  const auto fast = aws::parse_authorization(in, lim);
-  const std::string spaced = " " + in;
-  const auto general = aws::parse_authorization(spaced, lim);
-  REQUIRE(static_cast<bool>(fast) == static_cast<bool>(general));
-  if (!fast) {
-    CHECK(fast.code() == general.code());
-    CHECK(fast.offset() + 1 == general.offset());
-    return false;
-  }
-  CHECK(fast->credential_text == general->credential_text);
-  CHECK(fast->credential.access_key == general->credential.access_key);
-  CHECK(fast->credential.date == general->credential.date);
-  CHECK(fast->credential.region == general->credential.region);
-  CHECK(fast->credential.service == general->credential.service);
-  CHECK(fast->credential.scope == general->credential.scope);
-  CHECK(fast->signed_headers == general->signed_headers);
-  CHECK(fast->signature == general->signature);
-  CHECK(fast->credential_offset + 1 == general->credential_offset);
-  CHECK(fast->signed_headers_offset + 1 == general->signed_headers_offset);
-  CHECK(fast->signature_offset + 1 == general->signature_offset);
-  // The views point into `in` itself.
-  CHECK(fast->credential_text.data() == in.data() + fast->credential_offset);
-  CHECK(fast->signed_headers.data() == in.data() + fast->signed_headers_offset);
-  CHECK(fast->signature.data() == in.data() + fast->signature_offset);
-  return true;
-}
-
-std::string usual_authorization(const std::string& credential, const std::string& signed_headers,
-                                const std::string& sep = ", ") {
-  return "AWS4-HMAC-SHA256 Credential=" + credential + sep + "SignedHeaders=" + signed_headers + sep +
-         "Signature=" + std::string(64, 'b');
-}
-}  // namespace
 
 TEST_CASE("aws_sigv4: the SSE2 fast path of parse_authorization agrees with the general parser on more shapes",
           "[aws_sigv4][parse][negative]") {

@@ -390,6 +390,26 @@ outcome reference_parse(std::string_view a, const basic::parse_options& opts) {
   return o;
 }
 
+// Checks that basic::parse of `value` (from an exact-size heap copy, so that reads past its end
+// are caught) gives what the reference gives: the same user and password, or the same error
+// code and offset. Reports the first mismatches (up to 10, counted in `mismatches`) with `what`.
+void agrees_with_reference(const std::string& value, bool utf8, std::string_view what, std::size_t& mismatches) {
+  basic::parse_options po;
+  po.require_utf8 = utf8;
+  std::unique_ptr<char[]> buffer;
+  const std::string_view exact = exact_copy(value, buffer);
+  const auto want = reference_parse(exact, po);
+  const auto got = basic::parse(exact, po);
+  const bool same = got ? want.ok && got->user() == want.user && got->password() == want.password
+                        : !want.ok && got.code() == want.code && got.offset() == want.offset;
+  if (!same && ++mismatches <= 10) {
+    INFO(what << (utf8 ? " (UTF-8)" : ""));
+    INFO("want " << (want.ok ? "ok" : std::string(basic::to_string(want.code)) + "@" + std::to_string(want.offset)));
+    INFO("got " << (got ? "ok" : std::string(basic::to_string(got.code())) + "@" + std::to_string(got.offset())));
+    FAIL_CHECK("basic::parse differs from the reference");
+  }
+}
+
 }  // namespace
 
 TEST_CASE("basic: parse against the reference on every one-byte change of usual and unusual values",
@@ -418,21 +438,8 @@ TEST_CASE("basic: parse against the reference on every one-byte change of usual 
   values.push_back(*basic::authorization("long", std::string(600, 'p')));
   std::size_t compared = 0, mismatches = 0;
   const auto compare = [&](const std::string& v, bool utf8) {
-    basic::parse_options po;
-    po.require_utf8 = utf8;
-    std::unique_ptr<char[]> buffer;
-    const std::string_view exact = exact_copy(v, buffer);
-    const auto want = reference_parse(exact, po);
-    const auto got = basic::parse(exact, po);
     ++compared;
-    const bool same = got ? want.ok && got->user() == want.user && got->password() == want.password
-                          : !want.ok && got.code() == want.code && got.offset() == want.offset;
-    if (!same && ++mismatches <= 10) {
-      INFO("value " << authwire_test::printable(v) << (utf8 ? " (UTF-8)" : ""));
-      INFO("want " << (want.ok ? "ok" : std::string(basic::to_string(want.code)) + "@" + std::to_string(want.offset)));
-      INFO("got " << (got ? "ok" : std::string(basic::to_string(got.code())) + "@" + std::to_string(got.offset())));
-      FAIL_CHECK("basic::parse differs from the reference");
-    }
+    agrees_with_reference(v, utf8, "value " + authwire_test::printable(v), mismatches);
   };
   for (const auto& v : values) {
     const bool long_value = v.size() > 100;
@@ -530,23 +537,8 @@ TEST_CASE("basic: colons and control characters at every position around the 16-
           if (colon < len) up[colon] = ':';
           const std::string value = "Basic " + authwire::base64_encode(up);
           for (const bool utf8 : {false, true}) {
-            basic::parse_options po;
-            po.require_utf8 = utf8;
-            std::unique_ptr<char[]> buffer;
-            const std::string_view exact = exact_copy(value, buffer);
-            const auto want = reference_parse(exact, po);
-            const auto got = basic::parse(exact, po);
             ++compared;
-            const bool same = got ? want.ok && got->user() == want.user && got->password() == want.password
-                                  : !want.ok && got.code() == want.code && got.offset() == want.offset;
-            if (!same && ++mismatches <= 10) {
-              INFO("user-pass " << authwire_test::printable(up) << (utf8 ? " (UTF-8)" : ""));
-              INFO("want " << (want.ok ? "ok" : std::string(basic::to_string(want.code)) + "@" +
-                                                     std::to_string(want.offset)));
-              INFO("got " << (got ? "ok" : std::string(basic::to_string(got.code())) + "@" +
-                                               std::to_string(got.offset())));
-              FAIL_CHECK("basic::parse differs from the reference");
-            }
+            agrees_with_reference(value, utf8, "user-pass " + authwire_test::printable(up), mismatches);
           }
         }
       }

@@ -374,8 +374,10 @@ inline result<void, errc> build_canonical_request(std::string& out, const canoni
 
 /**
  * The SHA-256 of the canonical request `build_canonical_request` would build (exactly the
- * same bytes), hashed as it is produced: nothing is materialised. `index` (optional): the
- * signed-header matches of `in`, already found (see detail::signed_header_index).
+ * same bytes): the usual shape written into a stack buffer (detail::write_usual_canonical_head),
+ * anything else hashed as it is produced. `index` (optional): the signed-header matches of
+ * `in`, already found (see detail::signed_header_index) by a caller whose usual writer
+ * declined `in`; with it the general writer is used at once.
  * @return the digest; errc::signed_header_absent when a signed header is not present.
  */
 namespace detail {
@@ -475,16 +477,7 @@ struct pointer_sink {
 };
 
 /// The index of the lowest set bit of `m` (not 0).
-inline std::size_t lowest_bit(std::uint32_t m) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  return static_cast<std::size_t>(__builtin_ctz(m));
-#else
-  std::size_t i = 0;
-  while ((m >> i & 1u) == 0) ++i;
-  return i;
-#endif
-}
-inline std::size_t lowest_bit64(std::uint64_t m) noexcept {
+inline std::size_t lowest_bit(std::uint64_t m) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
   return static_cast<std::size_t>(__builtin_ctzll(m));
 #else
@@ -559,7 +552,7 @@ inline char* write_usual_canonical_head(char* buf, std::size_t cap, const canoni
     std::size_t e = b;
     if (masked) {
       const std::uint64_t rest = b < 64 ? semis >> b : 0;
-      e = rest != 0 ? b + lowest_bit64(rest) : list_size;
+      e = rest != 0 ? b + lowest_bit(rest) : list_size;
     } else {
       while (e < list_size && list[e] != ';') ++e;
     }
@@ -611,7 +604,7 @@ inline result<digest_bytes, errc> hash_canonical_request(const canonical_input& 
                                                          const detail::signed_header_index* index = nullptr) {
   thread_local hasher h;
   h.init(hash_algorithm::sha256);
-  if (in.payload_hash.size() <= 64) {
+  if (!index && in.payload_hash.size() <= 64) {
     char buf[1024];
     std::uint32_t lines;
     if (char* e = detail::write_usual_canonical_head(buf, sizeof buf, in, lines)) {
